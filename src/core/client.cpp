@@ -1,0 +1,162 @@
+#include "libsql/client.hpp"
+
+#include <future>
+#include <utility>
+
+#include "core/engine.hpp"
+#include "core/url.hpp"
+#include "local/local_engine.hpp"
+
+namespace libsql {
+namespace {
+
+/// The blocking API: start an asynchronous call and wait for its callback.
+/// Never call it from inside a callback (that thread would wait for itself).
+template <class T, class Start>
+T wait_for(Start&& start) {
+  auto promise = std::make_shared<std::promise<Outcome<T>>>();
+  auto future = promise->get_future();
+  start([promise](Outcome<T> outcome) { promise->set_value(std::move(outcome)); });
+  Outcome<T> outcome = future.get();
+  if (auto* e = std::get_if<Error>(&outcome)) throw *e;
+  return std::move(std::get<T>(outcome));
+}
+
+const std::shared_ptr<detail::Engine>& require(const std::shared_ptr<detail::Engine>& engine) {
+  if (!engine) throw detail::client_closed_error();
+  return engine;
+}
+
+}  // namespace
+
+Client Client::open(const Config& config) {
+  detail::ParsedUrl url = detail::parse_url(config.url, config.tls);
+  if (url.scheme != detail::Scheme::File) {
+    throw Error(ErrorKind::Misuse, 0, "URL_SCHEME_NOT_SUPPORTED",
+                "URL_SCHEME_NOT_SUPPORTED: remote databases (libsql:, https:, http:, ws:, wss:) "
+                "are not available yet in this build of libsql-cpp; use a file: URL or :memory:");
+  }
+  if (!config.sync_url.empty()) {
+    throw Error(ErrorKind::Misuse, 0, "SYNC_NOT_SUPPORTED",
+                "SYNC_NOT_SUPPORTED: embedded replicas (syncUrl) are not available yet in this "
+                "build of libsql-cpp");
+  }
+  return Client(detail::LocalEngine::open(url, config));
+}
+
+Client::Client(std::shared_ptr<detail::Engine> engine) : engine_(std::move(engine)) {}
+
+ResultSet Client::execute(const Statement& stmt) {
+  return wait_for<ResultSet>([&](Callback<ResultSet> cb) { execute_async(stmt, std::move(cb)); });
+}
+
+std::vector<ResultSet> Client::batch(const std::vector<Statement>& stmts, TransactionMode mode) {
+  return wait_for<std::vector<ResultSet>>(
+      [&](Callback<std::vector<ResultSet>> cb) { batch_async(stmts, mode, std::move(cb)); });
+}
+
+Transaction Client::transaction(TransactionMode mode) {
+  auto txn = wait_for<std::shared_ptr<Transaction>>(
+      [&](Callback<std::shared_ptr<Transaction>> cb) { transaction_async(mode, std::move(cb)); });
+  return std::move(*txn);
+}
+
+void Client::execute_script(std::string_view sql) {
+  wait_for<Done>([&](Callback<Done> cb) { execute_script_async(std::string(sql), std::move(cb)); });
+}
+
+void Client::close() {
+  if (engine_) engine_->close();
+}
+
+bool Client::closed() const noexcept { return !engine_ || engine_->closed(); }
+
+void Client::execute_async(Statement stmt, Callback<ResultSet> done) {
+  require(engine_)->execute(std::move(stmt), std::move(done));
+}
+
+void Client::batch_async(std::vector<Statement> stmts, TransactionMode mode,
+                         Callback<std::vector<ResultSet>> done) {
+  require(engine_)->batch(std::move(stmts), mode, std::move(done));
+}
+
+void Client::transaction_async(TransactionMode mode,
+                               Callback<std::shared_ptr<Transaction>> done) {
+  require(engine_)->begin(
+      mode, [done = std::move(done)](Outcome<std::shared_ptr<detail::TxnSession>> outcome) {
+        if (auto* e = std::get_if<Error>(&outcome)) return done(*e);
+        done(std::make_shared<Transaction>(
+            std::move(std::get<std::shared_ptr<detail::TxnSession>>(outcome))));
+      });
+}
+
+void Client::execute_script_async(std::string sql, Callback<Done> done) {
+  require(engine_)->execute_script(std::move(sql), std::move(done));
+}
+
+int Client::max_bind_values() const noexcept { return engine_ ? engine_->max_bind_values() : 0; }
+
+// --- Transaction ---
+
+Transaction::Transaction(std::shared_ptr<detail::TxnSession> session)
+    : session_(std::move(session)) {}
+Transaction::Transaction(Transaction&&) noexcept = default;
+
+Transaction& Transaction::operator=(Transaction&& other) noexcept {
+  if (this != &other) {
+    if (session_ && session_->active()) session_->rollback([](Outcome<Done>) {});
+    session_ = std::move(other.session_);
+  }
+  return *this;
+}
+
+Transaction::~Transaction() {
+  // Dropped without commit: roll back. Queued behind earlier calls, so it runs after them.
+  if (session_ && session_->active()) session_->rollback([](Outcome<Done>) {});
+}
+
+namespace {
+detail::TxnSession& session_of(const std::shared_ptr<detail::TxnSession>& s) {
+  if (!s) throw detail::transaction_closed_error();
+  return *s;
+}
+}  // namespace
+
+ResultSet Transaction::execute(const Statement& stmt) {
+  return wait_for<ResultSet>([&](Callback<ResultSet> cb) { execute_async(stmt, std::move(cb)); });
+}
+
+std::vector<ResultSet> Transaction::batch(const std::vector<Statement>& stmts) {
+  auto& s = session_of(session_);
+  return wait_for<std::vector<ResultSet>>(
+      [&](Callback<std::vector<ResultSet>> cb) { s.batch(stmts, std::move(cb)); });
+}
+
+void Transaction::execute_script(std::string_view sql) {
+  auto& s = session_of(session_);
+  wait_for<Done>([&](Callback<Done> cb) { s.execute_script(std::string(sql), std::move(cb)); });
+}
+
+void Transaction::commit() {
+  wait_for<Done>([&](Callback<Done> cb) { commit_async(std::move(cb)); });
+}
+
+void Transaction::rollback() {
+  wait_for<Done>([&](Callback<Done> cb) { rollback_async(std::move(cb)); });
+}
+
+bool Transaction::active() const noexcept { return session_ && session_->active(); }
+
+void Transaction::execute_async(Statement stmt, Callback<ResultSet> done) {
+  session_of(session_).execute(std::move(stmt), std::move(done));
+}
+
+void Transaction::commit_async(Callback<Done> done) {
+  session_of(session_).commit(std::move(done));
+}
+
+void Transaction::rollback_async(Callback<Done> done) {
+  session_of(session_).rollback(std::move(done));
+}
+
+}  // namespace libsql

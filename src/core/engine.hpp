@@ -1,0 +1,43 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libsql/client.hpp"
+
+namespace libsql::detail {
+
+/// An open transaction inside an engine. Calls are queued and run in order.
+/// Every callback is invoked exactly once, on one of the engine's threads.
+class TxnSession {
+ public:
+  virtual ~TxnSession() = default;
+  virtual void execute(Statement stmt, Callback<ResultSet> done) = 0;
+  virtual void batch(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) = 0;
+  virtual void execute_script(std::string sql, Callback<Done> done) = 0;
+  virtual void commit(Callback<Done> done) = 0;
+  virtual void rollback(Callback<Done> done) = 0;
+  [[nodiscard]] virtual bool active() const noexcept = 0;
+};
+
+/// What a Client runs on: LocalEngine, later RemoteEngine and ReplicaEngine.
+/// Thread-safe. Every callback is invoked exactly once, on one of the engine's threads.
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual void execute(Statement stmt, Callback<ResultSet> done) = 0;
+  virtual void batch(std::vector<Statement> stmts, TransactionMode mode,
+                     Callback<std::vector<ResultSet>> done) = 0;
+  virtual void execute_script(std::string sql, Callback<Done> done) = 0;
+  virtual void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) = 0;
+  virtual void close() = 0;
+  [[nodiscard]] virtual bool closed() const noexcept = 0;
+  [[nodiscard]] virtual int max_bind_values() const noexcept = 0;
+};
+
+/// Errors every engine reports the same way.
+Error client_closed_error();
+Error transaction_closed_error();
+
+}  // namespace libsql::detail

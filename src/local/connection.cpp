@@ -1,0 +1,292 @@
+#include "local/connection.hpp"
+
+#include <cctype>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace libsql::detail {
+namespace {
+
+Error misuse(const char* code, const std::string& message) {
+  return Error(ErrorKind::Misuse, 0, code, std::string(code) + ": " + message);
+}
+
+// Skips whitespace, `-- line` and `/* block */` comments.
+std::size_t skip_space_and_comments(std::string_view s, std::size_t i) noexcept {
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (std::isspace(c)) {
+      ++i;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      std::size_t end = s.find("*/", i + 2);
+      i = end == std::string_view::npos ? s.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+std::string first_keyword(std::string_view sql) {
+  std::size_t i = skip_space_and_comments(sql, 0);
+  while (i < sql.size() && sql[i] == '(') i = skip_space_and_comments(sql, i + 1);
+  std::string kw;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])) && kw.size() < 16) {
+    kw.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i]))));
+    ++i;
+  }
+  return kw;
+}
+
+void bind_value(sqlite3_stmt* st, int i, const Value& v) {
+  int rc = SQLITE_OK;
+  switch (v.index()) {
+    case 0: rc = sqlite3_bind_null(st, i); break;
+    case 1: rc = sqlite3_bind_int64(st, i, std::get<std::int64_t>(v)); break;
+    case 2: rc = sqlite3_bind_double(st, i, std::get<double>(v)); break;
+    case 3: {
+      const auto& t = std::get<std::string>(v);
+      // SQLITE_STATIC: the Statement outlives the run, and StmtReset clears the bindings.
+      rc = sqlite3_bind_text64(st, i, t.data(), t.size(), SQLITE_STATIC, SQLITE_UTF8);
+      break;
+    }
+    case 4: {
+      const auto& b = std::get<Blob>(v).bytes;
+      // An empty blob bound from a null pointer would become NULL.
+      rc = b.empty() ? sqlite3_bind_zeroblob(st, i, 0)
+                     : sqlite3_bind_blob64(st, i, b.data(), b.size(), SQLITE_STATIC);
+      break;
+    }
+    default: break;
+  }
+  if (rc != SQLITE_OK) throw sqlite_error(sqlite3_db_handle(st), rc);
+}
+
+int named_index(sqlite3_stmt* st, const std::string& name) {
+  if (!name.empty() && (name[0] == ':' || name[0] == '@' || name[0] == '$')) {
+    return sqlite3_bind_parameter_index(st, name.c_str());
+  }
+  for (char prefix : {':', '@', '$'}) {
+    std::string full = prefix + name;
+    if (int idx = sqlite3_bind_parameter_index(st, full.c_str()); idx > 0) return idx;
+  }
+  return 0;
+}
+
+std::string param_label(sqlite3_stmt* st, int i) {
+  const char* n = sqlite3_bind_parameter_name(st, i);
+  return n ? std::string(n) : "?" + std::to_string(i);
+}
+
+void bind_all(sqlite3_stmt* st, const Statement& s) {
+  const int count = sqlite3_bind_parameter_count(st);
+  if (!s.named_args.empty()) {
+    if (!s.args.empty()) {
+      throw misuse("ARGS_INVALID", "positional and named arguments cannot be mixed");
+    }
+    std::vector<bool> bound(static_cast<std::size_t>(count) + 1, false);
+    for (const auto& [name, value] : s.named_args) {
+      int idx = named_index(st, name);
+      if (idx == 0) {
+        throw misuse("ARGS_INVALID", "the statement has no parameter named '" + name + "'");
+      }
+      bind_value(st, idx, value);
+      bound[static_cast<std::size_t>(idx)] = true;
+    }
+    for (int i = 1; i <= count; ++i) {
+      if (!bound[static_cast<std::size_t>(i)] && sqlite3_bind_parameter_name(st, i) != nullptr) {
+        throw misuse("ARGS_INVALID", "missing argument for parameter " + param_label(st, i));
+      }
+      if (!bound[static_cast<std::size_t>(i)] && sqlite3_bind_parameter_name(st, i) == nullptr) {
+        throw misuse("ARGS_INVALID", "missing argument for positional parameter ?" +
+                                         std::to_string(i) + " (named arguments were given)");
+      }
+    }
+    return;
+  }
+  if (s.args.size() != static_cast<std::size_t>(count)) {
+    throw misuse("ARGS_INVALID", "the statement expects " + std::to_string(count) +
+                                     " argument(s), got " + std::to_string(s.args.size()));
+  }
+  for (int i = 0; i < count; ++i) bind_value(st, i + 1, s.args[static_cast<std::size_t>(i)]);
+}
+
+Value column_value(sqlite3_stmt* st, int i) {
+  switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER: return Value(static_cast<std::int64_t>(sqlite3_column_int64(st, i)));
+    case SQLITE_FLOAT: return Value(sqlite3_column_double(st, i));
+    case SQLITE_TEXT: {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+      int n = sqlite3_column_bytes(st, i);
+      return Value(std::string(p ? p : "", static_cast<std::size_t>(n)));
+    }
+    case SQLITE_BLOB: {
+      const auto* p = static_cast<const std::byte*>(sqlite3_column_blob(st, i));
+      int n = sqlite3_column_bytes(st, i);
+      Blob b;
+      if (p) b.bytes.assign(p, p + n);
+      return Value(std::move(b));
+    }
+    default: return Value(std::monostate{});
+  }
+}
+
+const char* synchronous_pragma(Synchronous s) {
+  switch (s) {
+    case Synchronous::Off: return "PRAGMA synchronous=OFF";
+    case Synchronous::Normal: return "PRAGMA synchronous=NORMAL";
+    case Synchronous::Full: return "PRAGMA synchronous=FULL";
+    case Synchronous::Extra: return "PRAGMA synchronous=EXTRA";
+  }
+  return "PRAGMA synchronous=FULL";
+}
+
+}  // namespace
+
+Error sqlite_error(sqlite3* db, int rc) {
+  int ext = db ? sqlite3_extended_errcode(db) : rc;
+  if (ext == SQLITE_OK) ext = rc;
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  // Same text as @libsql/client: the primary code's name, then SQLite's message.
+  return Error(ErrorKind::Sqlite, ext, sqlite_code_name(ext),
+               sqlite_code_name(ext & 0xff) + ": " + msg);
+}
+
+bool may_be_read(std::string_view sql) noexcept {
+  try {
+    std::string kw = first_keyword(sql);
+    return kw == "SELECT" || kw == "WITH" || kw == "VALUES" || kw == "EXPLAIN";
+  } catch (...) {
+    return false;
+  }
+}
+
+bool is_transaction_control(std::string_view sql) noexcept {
+  try {
+    std::string kw = first_keyword(sql);
+    return kw == "BEGIN" || kw == "COMMIT" || kw == "END" || kw == "ROLLBACK" ||
+           kw == "SAVEPOINT" || kw == "RELEASE";
+  } catch (...) {
+    return false;
+  }
+}
+
+Connection::Connection(DbHandle db, ConnectionRole role, std::size_t cache_size)
+    : db_(std::move(db)), cache_(cache_size), role_(role) {}
+
+Connection::~Connection() = default;
+
+std::unique_ptr<Connection> Connection::open(const std::string& path, ConnectionRole role,
+                                             const Config& config) {
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  if (role != ConnectionRole::Reader) flags |= SQLITE_OPEN_CREATE;
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK) {
+    Error e = sqlite_error(db.get(), rc);
+    throw Error(e.kind(), e.extended_code(), e.code_name(),
+                std::string(e.what()) + " (path: " + path + ")");
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), static_cast<int>(config.busy_timeout.count()));
+  auto conn = std::unique_ptr<Connection>(new Connection(
+      std::move(db), role, static_cast<std::size_t>(std::max(0, config.statement_cache_size))));
+  if (role == ConnectionRole::Writer) {
+    // Also the first read of the file: a file that is not a database fails here.
+    conn->exec("PRAGMA journal_mode=WAL");
+  }
+  conn->exec(synchronous_pragma(config.synchronous));
+  conn->exec("PRAGMA foreign_keys=ON");
+  if (role == ConnectionRole::Reader) conn->exec("PRAGMA query_only=ON");
+  return conn;
+}
+
+sqlite3_stmt* Connection::prepare(std::string_view sql) {
+  if (sqlite3_stmt* cached = cache_.find(sql)) return cached;
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+  StmtHandle stmt(raw);
+  if (rc != SQLITE_OK) throw sqlite_error(db_.get(), rc);
+  if (!stmt) {
+    throw misuse("SQL_NO_STATEMENT", "the SQL string does not contain any statement");
+  }
+  std::size_t used = static_cast<std::size_t>(tail - sql.data());
+  std::size_t rest = used;
+  for (;;) {
+    rest = skip_space_and_comments(sql, rest);
+    if (rest < sql.size() && sql[rest] == ';') {
+      ++rest;
+      continue;
+    }
+    break;
+  }
+  if (rest < sql.size()) {
+    throw misuse("SQL_MANY_STATEMENTS",
+                 "the SQL string contains more than one statement; use a batch or a script");
+  }
+  return cache_.insert(std::string(sql), std::move(stmt));
+}
+
+ResultSet Connection::run(sqlite3_stmt* st, const Statement& s) {
+  StmtReset reset(st);
+  bind_all(st, s);
+  sqlite3* db = db_.get();
+  ResultSet rs;
+  const bool readonly = sqlite3_stmt_readonly(st) != 0;
+  const sqlite3_int64 total_before = readonly ? 0 : sqlite3_total_changes64(db);
+  int ncol = 0;
+  for (bool first = true;; first = false) {
+    int rc = sqlite3_step(st);
+    if (first && (rc == SQLITE_ROW || rc == SQLITE_DONE)) {
+      // Read the columns after the first step: a cached statement is re-prepared there when
+      // the schema changed, and `SELECT *` may then have more columns than before.
+      ncol = sqlite3_column_count(st);
+      rs.columns.reserve(static_cast<std::size_t>(ncol));
+      for (int i = 0; i < ncol; ++i) {
+        const char* name = sqlite3_column_name(st, i);
+        const char* decl = sqlite3_column_decltype(st, i);
+        rs.columns.push_back(Column{name ? name : "", decl ? decl : ""});
+      }
+    }
+    if (rc == SQLITE_ROW) {
+      Row row;
+      row.reserve(static_cast<std::size_t>(ncol));
+      for (int i = 0; i < ncol; ++i) row.push_back(column_value(st, i));
+      rs.rows.push_back(std::move(row));
+    } else if (rc == SQLITE_DONE) {
+      break;
+    } else {
+      throw sqlite_error(db, rc);
+    }
+  }
+  // sqlite3_changes() keeps the last DML count across DDL; report 0 when nothing changed.
+  if (!readonly && sqlite3_total_changes64(db) != total_before) {
+    rs.rows_affected = sqlite3_changes64(db);
+    rs.last_insert_rowid = sqlite3_last_insert_rowid(db);
+  }
+  return rs;
+}
+
+ResultSet Connection::execute(const Statement& s, bool readonly_only) {
+  sqlite3_stmt* st = prepare(s.sql);
+  if (readonly_only && !sqlite3_stmt_readonly(st)) {
+    throw Error(ErrorKind::Sqlite, SQLITE_READONLY, "SQLITE_READONLY",
+                "SQLITE_READONLY: attempt to write in a read-only transaction");
+  }
+  return run(st, s);
+}
+
+void Connection::exec(const std::string& sql) {
+  int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) throw sqlite_error(db_.get(), rc);
+}
+
+bool Connection::autocommit() const noexcept { return sqlite3_get_autocommit(db_.get()) != 0; }
+
+}  // namespace libsql::detail

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "libsql/config.hpp"
+#include "libsql/error.hpp"
+#include "libsql/result.hpp"
+#include "libsql/value.hpp"
+#include "local/sqlite_handles.hpp"
+#include "local/stmt_cache.hpp"
+
+namespace libsql::detail {
+
+/// The error SQLite reports on `db` right now (extended code, official message format).
+Error sqlite_error(sqlite3* db, int rc);
+
+enum class ConnectionRole { Writer, Reader, Memory };
+
+/// One SQLite connection with its statement cache. Used by one thread at a time.
+class Connection {
+ public:
+  /// Opens and configures (WAL, busy timeout, foreign keys, synchronous). Throws Error.
+  static std::unique_ptr<Connection> open(const std::string& path, ConnectionRole role,
+                                          const Config& config);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  /// A prepared statement for exactly one SQL statement, from the cache when possible.
+  /// Throws Error for invalid SQL, empty SQL or several statements.
+  sqlite3_stmt* prepare(std::string_view sql);
+  /// Binds the statement's arguments, steps it to the end, and collects the result.
+  ResultSet run(sqlite3_stmt* stmt, const Statement& s);
+  /// prepare + run; with `readonly_only`, a statement that writes is refused (SQLITE_READONLY).
+  ResultSet execute(const Statement& s, bool readonly_only = false);
+  /// Runs a multi-statement script (sqlite3_exec). Throws Error.
+  void exec(const std::string& sql);
+  [[nodiscard]] bool autocommit() const noexcept;
+  [[nodiscard]] sqlite3* db() const noexcept { return db_.get(); }
+  [[nodiscard]] ConnectionRole role() const noexcept { return role_; }
+
+ private:
+  Connection(DbHandle db, ConnectionRole role, std::size_t cache_size);
+  DbHandle db_;       // declared first => destroyed last,
+  StmtCache cache_;   // so cached statements are finalized before the db closes
+  ConnectionRole role_;
+};
+
+/// True when the statement's first keyword makes it a candidate for a reader connection
+/// (SELECT, WITH, VALUES, EXPLAIN); the reader still checks sqlite3_stmt_readonly.
+bool may_be_read(std::string_view sql) noexcept;
+/// True for BEGIN/COMMIT/END/ROLLBACK/SAVEPOINT/RELEASE.
+bool is_transaction_control(std::string_view sql) noexcept;
+
+}  // namespace libsql::detail

@@ -1,0 +1,364 @@
+#include "local/local_engine.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <utility>
+
+namespace libsql::detail {
+namespace {
+
+template <class T>
+void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
+  try {
+    done(std::move(outcome));
+  } catch (...) {
+    // A callback must not throw into an engine thread; nothing sensible to do with it.
+  }
+}
+
+/// Runs `body` and hands its value or its libsql::Error to `done`.
+template <class T, class F>
+void complete(const Callback<T>& done, F&& body) noexcept {
+  Outcome<T> outcome = [&]() -> Outcome<T> {
+    try {
+      return body();
+    } catch (const Error& e) {
+      return e;
+    } catch (const std::exception& e) {
+      return Error(ErrorKind::Misuse, 0, "INTERNAL", std::string("INTERNAL: ") + e.what());
+    }
+  }();
+  deliver(done, std::move(outcome));
+}
+
+const char* begin_sql(TransactionMode mode) {
+  return mode == TransactionMode::Write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
+}
+
+void rollback_quietly(Connection& c) noexcept {
+  if (c.autocommit()) return;
+  try {
+    c.exec("ROLLBACK");
+  } catch (...) {
+  }
+}
+
+/// Statements outside transaction() must not leave the shared writer inside a transaction.
+void refuse_open_transaction(Connection& c, const char* what) {
+  if (c.autocommit()) return;
+  rollback_quietly(c);
+  throw Error(ErrorKind::Misuse, 0, "TRANSACTION_CONTROL",
+              std::string("TRANSACTION_CONTROL: ") + what +
+                  " left a transaction open; it was rolled back. Use transaction() or batch()");
+}
+
+std::vector<ResultSet> run_batch(Connection& c, const std::vector<Statement>& stmts,
+                                 TransactionMode mode) {
+  c.exec(begin_sql(mode));
+  std::vector<ResultSet> results;
+  results.reserve(stmts.size());
+  try {
+    for (const auto& s : stmts) {
+      results.push_back(c.execute(s, mode == TransactionMode::Read));
+      if (c.autocommit()) {
+        throw Error(ErrorKind::Misuse, 0, "TRANSACTION_CONTROL",
+                    "TRANSACTION_CONTROL: a statement in the batch ended its transaction");
+      }
+    }
+    c.exec("COMMIT");
+  } catch (...) {
+    rollback_quietly(c);
+    throw;
+  }
+  return results;
+}
+
+}  // namespace
+
+Error client_closed_error() {
+  return Error(ErrorKind::Misuse, 0, "CLIENT_CLOSED", "CLIENT_CLOSED: the client is closed");
+}
+
+Error transaction_closed_error() {
+  return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
+               "TRANSACTION_CLOSED: the transaction has already been committed or rolled back");
+}
+
+/// An interactive transaction: once a worker picks it up, that worker serves only this
+/// transaction's calls, in order, until it ends (commit, rollback, abort).
+class LocalTxn final : public TxnSession, public std::enable_shared_from_this<LocalTxn> {
+ public:
+  LocalTxn(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> on_begin)
+      : mode_(mode), on_begin_(std::move(on_begin)) {}
+
+  /// Runs on the worker that took the transaction from its lane.
+  void serve(Connection* conn) {
+    auto self = shared_from_this();  // alive while served
+    if (conn == nullptr) {
+      ended_ = true;
+      deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
+      return;
+    }
+    try {
+      conn->exec(begin_sql(mode_));
+    } catch (const Error& e) {
+      ended_ = true;
+      deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(e));
+      return;
+    }
+    deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(self));
+    on_begin_ = nullptr;
+    for (;;) {
+      std::function<void(Connection*)> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return !jobs_.empty() || aborted_; });
+        if (aborted_) break;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job(conn);
+      if (ended_) {
+        // Calls queued behind the end see ended_ and fail as TRANSACTION_CLOSED.
+        std::deque<std::function<void(Connection*)>> rest;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          finished_ = true;
+          rest.swap(jobs_);
+        }
+        for (auto& j : rest) j(conn);
+        return;
+      }
+    }
+    // Aborted: the engine is closing.
+    rollback_quietly(*conn);
+    std::deque<std::function<void(Connection*)>> rest;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ended_ = true;
+      finished_ = true;
+      rest.swap(jobs_);
+    }
+    for (auto& j : rest) j(nullptr);
+  }
+
+  void abort() {
+    std::lock_guard<std::mutex> lock(mu_);
+    aborted_ = true;
+    cv_.notify_all();
+  }
+
+  void execute(Statement stmt, Callback<ResultSet> done) override {
+    submit([this, stmt = std::move(stmt), done](Connection* c) {
+      if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+      if (ended_) return deliver(done, Outcome<ResultSet>(transaction_closed_error()));
+      complete<ResultSet>(done, [&] { return c->execute(stmt, mode_ == TransactionMode::Read); });
+      note_autocommit(*c);
+    }, [done](const Error& e) { deliver(done, Outcome<ResultSet>(e)); });
+  }
+
+  void batch(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
+    submit([this, stmts = std::move(stmts), done](Connection* c) {
+      if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+      if (ended_) return deliver(done, Outcome<std::vector<ResultSet>>(transaction_closed_error()));
+      complete<std::vector<ResultSet>>(done, [&] {
+        std::vector<ResultSet> out;
+        out.reserve(stmts.size());
+        for (const auto& s : stmts) out.push_back(c->execute(s, mode_ == TransactionMode::Read));
+        return out;
+      });
+      note_autocommit(*c);
+    }, [done](const Error& e) { deliver(done, Outcome<std::vector<ResultSet>>(e)); });
+  }
+
+  void execute_script(std::string sql, Callback<Done> done) override {
+    submit([this, sql = std::move(sql), done](Connection* c) {
+      if (c == nullptr) return deliver(done, Outcome<Done>(client_closed_error()));
+      if (ended_) return deliver(done, Outcome<Done>(transaction_closed_error()));
+      complete<Done>(done, [&] {
+        c->exec(sql);
+        return Done{};
+      });
+      note_autocommit(*c);
+    }, [done](const Error& e) { deliver(done, Outcome<Done>(e)); });
+  }
+
+  void commit(Callback<Done> done) override { finish("COMMIT", std::move(done)); }
+  void rollback(Callback<Done> done) override { finish("ROLLBACK", std::move(done)); }
+  [[nodiscard]] bool active() const noexcept override { return !ended_.load(); }
+
+ private:
+  void submit(std::function<void(Connection*)> job, const std::function<void(const Error&)>& reject) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!finished_ && !aborted_ && !closing_ && !ended_) {
+        jobs_.push_back(std::move(job));
+        cv_.notify_one();
+        return;
+      }
+    }
+    reject(aborted_ ? client_closed_error() : transaction_closed_error());
+  }
+
+  void finish(const char* sql, Callback<Done> done) {
+    std::string statement(sql);
+    const bool is_commit = statement == "COMMIT";
+    auto job = [this, statement, is_commit, done](Connection* c) {
+      if (c == nullptr) return deliver(done, Outcome<Done>(client_closed_error()));
+      if (ended_) return deliver(done, Outcome<Done>(transaction_closed_error()));
+      Outcome<Done> outcome = Done{};
+      try {
+        if (!c->autocommit()) c->exec(statement);
+      } catch (const Error& e) {
+        outcome = e;
+        if (!is_commit) rollback_quietly(*c);
+      }
+      // A failed COMMIT (deferred foreign keys, say) leaves the transaction open: the
+      // caller may still roll back. Anything else ends it here.
+      if (c->autocommit()) {
+        ended_ = true;
+      } else {
+        std::lock_guard<std::mutex> lock(mu_);
+        closing_ = false;
+      }
+      deliver(done, std::move(outcome));
+    };
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!finished_ && !aborted_ && !closing_ && !ended_) {
+        closing_ = true;  // calls made after commit()/rollback() are refused
+        jobs_.push_back(std::move(job));
+        cv_.notify_one();
+        return;
+      }
+    }
+    deliver(done, Outcome<Done>(aborted_ ? client_closed_error() : transaction_closed_error()));
+  }
+
+  void note_autocommit(Connection& c) {
+    // ROLLBACK/COMMIT issued as a statement, or an error that rolled back (SQLITE_FULL...).
+    if (c.autocommit()) ended_ = true;
+  }
+
+  TransactionMode mode_;
+  Callback<std::shared_ptr<TxnSession>> on_begin_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void(Connection*)>> jobs_;
+  std::atomic<bool> ended_{false};
+  bool aborted_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+};
+
+std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Config& config) {
+  if (!config.encryption_key.empty()) {
+    throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
+                "ENCRYPTION_NOT_SUPPORTED: encryptionKey needs libSQL's encryption, which the "
+                "system SQLite library does not have");
+  }
+  if (url.memory) {
+    std::vector<std::unique_ptr<Connection>> one;
+    one.push_back(Connection::open(":memory:", ConnectionRole::Memory, config));
+    int limit = sqlite3_limit(one.front()->db(), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    return std::shared_ptr<LocalEngine>(
+        new LocalEngine(std::make_unique<Lane>(std::move(one)), nullptr, limit));
+  }
+  std::vector<std::unique_ptr<Connection>> writer;
+  writer.push_back(Connection::open(url.path, ConnectionRole::Writer, config));
+  int limit = sqlite3_limit(writer.front()->db(), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  std::vector<std::unique_ptr<Connection>> readers;
+  const int n = config.read_connections < 1 ? 1 : config.read_connections;
+  for (int i = 0; i < n; ++i) {
+    readers.push_back(Connection::open(url.path, ConnectionRole::Reader, config));
+  }
+  return std::shared_ptr<LocalEngine>(new LocalEngine(
+      std::make_unique<Lane>(std::move(writer)), std::make_unique<Lane>(std::move(readers)), limit));
+}
+
+LocalEngine::LocalEngine(std::unique_ptr<Lane> writer, std::unique_ptr<Lane> readers,
+                         int max_bind_values)
+    : writer_(std::move(writer)), readers_(std::move(readers)), max_bind_values_(max_bind_values) {}
+
+LocalEngine::~LocalEngine() { close(); }
+
+void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
+  if (closed_) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+  auto on_writer = [stmt, done](Connection* c) {
+    if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+    complete<ResultSet>(done, [&] {
+      ResultSet rs = c->execute(stmt);
+      refuse_open_transaction(*c, "the statement");
+      return rs;
+    });
+  };
+  if (!readers_ || !may_be_read(stmt.sql)) return writer_->post(std::move(on_writer));
+  // A reader prepares it; sqlite3_stmt_readonly decides. A statement that writes after all
+  // (WITH ... DELETE, a SELECT calling a writing function) goes on to the writer.
+  readers_->post([writer = writer_->queue(), stmt = std::move(stmt), done,
+                  on_writer = std::move(on_writer)](Connection* c) mutable {
+    if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+    sqlite3_stmt* prepared = nullptr;
+    try {
+      prepared = c->prepare(stmt.sql);
+    } catch (const Error& e) {
+      return deliver(done, Outcome<ResultSet>(e));
+    }
+    if (!sqlite3_stmt_readonly(prepared) || is_transaction_control(stmt.sql)) {
+      return writer->post(std::move(on_writer));
+    }
+    complete<ResultSet>(done, [&] { return c->run(prepared, stmt); });
+  });
+}
+
+void LocalEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
+                        Callback<std::vector<ResultSet>> done) {
+  if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+  Lane& lane = (mode == TransactionMode::Read && readers_) ? *readers_ : *writer_;
+  lane.post([stmts = std::move(stmts), mode, done](Connection* c) {
+    if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+    complete<std::vector<ResultSet>>(done, [&] { return run_batch(*c, stmts, mode); });
+  });
+}
+
+void LocalEngine::execute_script(std::string sql, Callback<Done> done) {
+  if (closed_) return deliver(done, Outcome<Done>(client_closed_error()));
+  writer_->post([sql = std::move(sql), done](Connection* c) {
+    if (c == nullptr) return deliver(done, Outcome<Done>(client_closed_error()));
+    complete<Done>(done, [&] {
+      c->exec(sql);
+      refuse_open_transaction(*c, "the script");
+      return Done{};
+    });
+  });
+}
+
+void LocalEngine::begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) {
+  if (closed_) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
+  auto txn = std::make_shared<LocalTxn>(mode, std::move(done));
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    sessions_.push_back(txn);
+  }
+  Lane& lane = (mode == TransactionMode::Read && readers_) ? *readers_ : *writer_;
+  lane.post([txn](Connection* c) { txn->serve(c); });
+}
+
+void LocalEngine::close() {
+  if (closed_.exchange(true)) return;
+  std::vector<std::shared_ptr<LocalTxn>> live;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    for (auto& w : sessions_) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+    sessions_.clear();
+  }
+  for (auto& s : live) s->abort();
+  if (readers_) readers_->stop();
+  writer_->stop();
+}
+
+}  // namespace libsql::detail
