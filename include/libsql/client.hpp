@@ -53,6 +53,7 @@ class Transaction {
   [[nodiscard]] bool active() const noexcept;
 
   void execute_async(Statement stmt, Callback<ResultSet> done);
+  void batch_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
   void commit_async(Callback<Done> done);
   void rollback_async(Callback<Done> done);
 
@@ -82,6 +83,9 @@ class Client {
   Transaction transaction(TransactionMode mode = TransactionMode::Deferred);
   /// Runs a multi-statement script as is (no implicit transaction), stopping at the first error.
   void execute_script(std::string_view sql);
+  /// Runs the statements in order, each on its own (no implicit transaction), stopping at the
+  /// first error; returns every result.
+  std::vector<ResultSet> execute_sequence(const std::vector<Statement>& stmts);
   /// Closes the engine. Idempotent. Later calls fail with CLIENT_CLOSED.
   void close();
   [[nodiscard]] bool closed() const noexcept;
@@ -91,6 +95,7 @@ class Client {
                    Callback<std::vector<ResultSet>> done);
   void transaction_async(TransactionMode mode, Callback<std::shared_ptr<Transaction>> done);
   void execute_script_async(std::string sql, Callback<Done> done);
+  void execute_sequence_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
 
   /// The engine's limit on bound parameters per statement.
   [[nodiscard]] int max_bind_values() const noexcept;
@@ -100,5 +105,9 @@ class Client {
  private:
   std::shared_ptr<detail::Engine> engine_;
 };
+
+/// Splits a script into its statements (SQLite's own notion of a complete statement, so
+/// triggers with inner semicolons stay whole). Comments and blank pieces are dropped.
+std::vector<std::string> split_statements(std::string_view sql);
 
 }  // namespace libsql

@@ -65,6 +65,16 @@ void Client::execute_script(std::string_view sql) {
   wait_for<Done>([&](Callback<Done> cb) { execute_script_async(std::string(sql), std::move(cb)); });
 }
 
+std::vector<ResultSet> Client::execute_sequence(const std::vector<Statement>& stmts) {
+  return wait_for<std::vector<ResultSet>>(
+      [&](Callback<std::vector<ResultSet>> cb) { execute_sequence_async(stmts, std::move(cb)); });
+}
+
+void Client::execute_sequence_async(std::vector<Statement> stmts,
+                                    Callback<std::vector<ResultSet>> done) {
+  require(engine_)->sequence(std::move(stmts), std::move(done));
+}
+
 void Client::close() {
   if (engine_) engine_->close();
 }
@@ -127,9 +137,12 @@ ResultSet Transaction::execute(const Statement& stmt) {
 }
 
 std::vector<ResultSet> Transaction::batch(const std::vector<Statement>& stmts) {
-  auto& s = session_of(session_);
   return wait_for<std::vector<ResultSet>>(
-      [&](Callback<std::vector<ResultSet>> cb) { s.batch(stmts, std::move(cb)); });
+      [&](Callback<std::vector<ResultSet>> cb) { batch_async(stmts, std::move(cb)); });
+}
+
+void Transaction::batch_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
+  session_of(session_).batch(std::move(stmts), std::move(done));
 }
 
 void Transaction::execute_script(std::string_view sql) {

@@ -30,6 +30,8 @@ class Engine {
   virtual void batch(std::vector<Statement> stmts, TransactionMode mode,
                      Callback<std::vector<ResultSet>> done) = 0;
   virtual void execute_script(std::string sql, Callback<Done> done) = 0;
+  /// Statements in order, each on its own (no implicit transaction), stopping at the first error.
+  virtual void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) = 0;
   virtual void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) = 0;
   virtual void close() = 0;
   [[nodiscard]] virtual bool closed() const noexcept = 0;

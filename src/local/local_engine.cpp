@@ -53,6 +53,8 @@ void refuse_open_transaction(Connection& c, const char* what) {
                   " left a transaction open; it was rolled back. Use transaction() or batch()");
 }
 
+void refuse_open_transaction_quietly(Connection& c) noexcept { rollback_quietly(c); }
+
 std::vector<ResultSet> run_batch(Connection& c, const std::vector<Statement>& stmts,
                                  TransactionMode mode) {
   c.exec(begin_sql(mode));
@@ -330,6 +332,25 @@ void LocalEngine::execute_script(std::string sql, Callback<Done> done) {
       c->exec(sql);
       refuse_open_transaction(*c, "the script");
       return Done{};
+    });
+  });
+}
+
+void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
+  if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+  writer_->post([stmts = std::move(stmts), done](Connection* c) {
+    if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+    complete<std::vector<ResultSet>>(done, [&] {
+      std::vector<ResultSet> out;
+      out.reserve(stmts.size());
+      try {
+        for (const auto& st : stmts) out.push_back(c->execute(st));
+      } catch (...) {
+        refuse_open_transaction_quietly(*c);
+        throw;
+      }
+      refuse_open_transaction(*c, "the statements");
+      return out;
     });
   });
 }

@@ -26,6 +26,7 @@ class LocalEngine final : public Engine {
   void batch(std::vector<Statement> stmts, TransactionMode mode,
              Callback<std::vector<ResultSet>> done) override;
   void execute_script(std::string sql, Callback<Done> done) override;
+  void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override;
   void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) override;
   void close() override;
   [[nodiscard]] bool closed() const noexcept override { return closed_.load(); }

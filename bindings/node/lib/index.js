@@ -1,0 +1,106 @@
+'use strict'
+// The shim: shapes the objects Prisma expects around the native addon. No conversion and no
+// classification happens here; the C++ prisma layer has decided rows, column types and errors.
+const path = require('node:path')
+const { DriverAdapterError } = require('@prisma/driver-adapter-utils')
+
+const native = require(process.env.LIBSQL_CPP_NATIVE ||
+  path.join(__dirname, '..', 'build', 'libsql_node.node'))
+
+const adapterName = 'libsql-cpp'
+
+/** Native rejections are plain MappedError objects: wrap them as Prisma expects. */
+function toDriverAdapterError(e) {
+  if (e !== null && typeof e === 'object' && !(e instanceof Error) && typeof e.kind === 'string') {
+    return new DriverAdapterError(e)
+  }
+  return e
+}
+
+async function call(promise) {
+  try {
+    return await promise
+  } catch (e) {
+    throw toDriverAdapterError(e)
+  }
+}
+
+class LibSqlCppTransaction {
+  provider = 'sqlite'
+  adapterName = adapterName
+  options = { usePhantomQuery: true }
+  #tx
+  constructor(tx) {
+    this.#tx = tx
+  }
+  queryRaw(query) {
+    return call(native.txQueryRaw(this.#tx, query.sql, query.args, query.argTypes))
+  }
+  executeRaw(query) {
+    return call(native.txExecuteRaw(this.#tx, query.sql, query.args, query.argTypes))
+  }
+  commit() {
+    return call(native.txCommit(this.#tx))
+  }
+  rollback() {
+    return call(native.txRollback(this.#tx))
+  }
+  async createSavepoint(name) {
+    await this.executeRaw({ sql: `SAVEPOINT ${name}`, args: [], argTypes: [] })
+  }
+  async rollbackToSavepoint(name) {
+    await this.executeRaw({ sql: `ROLLBACK TO ${name}`, args: [], argTypes: [] })
+  }
+  async releaseSavepoint(name) {
+    await this.executeRaw({ sql: `RELEASE SAVEPOINT ${name}`, args: [], argTypes: [] })
+  }
+}
+
+class PrismaLibSqlCppAdapter {
+  provider = 'sqlite'
+  adapterName = adapterName
+  #db
+  constructor(db) {
+    this.#db = db
+  }
+  queryRaw(query) {
+    return call(native.queryRaw(this.#db, query.sql, query.args, query.argTypes))
+  }
+  executeRaw(query) {
+    return call(native.executeRaw(this.#db, query.sql, query.args, query.argTypes))
+  }
+  executeScript(script) {
+    return call(native.executeScript(this.#db, script))
+  }
+  async startTransaction(isolationLevel) {
+    const tx = await call(native.startTransaction(this.#db, isolationLevel))
+    return new LibSqlCppTransaction(tx)
+  }
+  getConnectionInfo() {
+    return native.connectionInfo(this.#db)
+  }
+  dispose() {
+    return call(native.dispose(this.#db))
+  }
+}
+
+/** Drop-in for `PrismaLibSql` of `@prisma/adapter-libsql`. */
+class PrismaLibSql {
+  provider = 'sqlite'
+  adapterName = adapterName
+  #config
+  #options
+  constructor(config, options) {
+    this.#config = config
+    this.#options = options
+  }
+  async connect() {
+    return new PrismaLibSqlCppAdapter(await call(native.open(this.#config, this.#options)))
+  }
+  async connectToShadowDb() {
+    return new PrismaLibSqlCppAdapter(
+      await call(native.open({ ...this.#config, url: ':memory:' }, this.#options)))
+  }
+}
+
+module.exports = { PrismaLibSql, PrismaLibSqlAdapter: PrismaLibSqlCppAdapter }

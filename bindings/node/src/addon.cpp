@@ -1,0 +1,491 @@
+// Node-API binding: copies JS values in, hands the work to the prisma layer (which runs it on
+// the core's threads), and turns the outcome into JS values on the JS thread. No SQLite call,
+// no I/O and no lock wait happens on the JS thread or on libuv's pool.
+#include <napi.h>
+
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "prisma/adapter.hpp"
+
+namespace libsql::node {
+namespace {
+
+using prisma::MappedError;
+
+/// Completions from the core's threads, delivered to the JS thread in batches: one wake-up of
+/// the event loop drains every completion queued meanwhile.
+class Completions : public std::enable_shared_from_this<Completions> {
+ public:
+  using Settle = std::function<void(Napi::Env)>;
+
+  void start(Napi::Env env) {
+    tsfn_ = Tsfn::New(env, "libsql-cpp", 0, 1, this);
+    tsfn_.Unref(env);  // an idle adapter must not keep the process alive
+  }
+
+  /// JS thread: one more call in flight.
+  void begin_call(Napi::Env env) {
+    if (pending_++ == 0) tsfn_.Ref(env);
+  }
+
+  /// Any thread.
+  void post(Settle settle) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (released_) return;
+    ready_.push_back(std::move(settle));
+    if (!scheduled_) {
+      scheduled_ = true;
+      if (tsfn_.NonBlockingCall() != napi_ok) scheduled_ = false;
+    }
+  }
+
+  void release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (released_) return;
+    released_ = true;
+    tsfn_.Release();
+  }
+
+ private:
+  void drain(Napi::Env env) {
+    std::vector<Settle> batch;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batch.swap(ready_);
+      scheduled_ = false;
+    }
+    if (env == nullptr) return;  // environment shutting down
+    for (auto& settle : batch) {
+      Napi::HandleScope scope(env);
+      settle(env);
+      if (--pending_ == 0) tsfn_.Unref(env);
+    }
+  }
+
+  static void call_js(Napi::Env env, Napi::Function, Completions* self, void*) { self->drain(env); }
+  using Tsfn = Napi::TypedThreadSafeFunction<Completions, void, &Completions::call_js>;
+  Tsfn tsfn_;
+  std::mutex mu_;
+  std::vector<Settle> ready_;
+  bool scheduled_ = false;
+  bool released_ = false;
+  int pending_ = 0;  // JS thread only
+};
+
+struct AddonState {
+  std::shared_ptr<Completions> completions = std::make_shared<Completions>();
+  std::mutex adapters_mu;
+  std::vector<std::weak_ptr<prisma::Adapter>> adapters;
+};
+
+AddonState& state(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
+
+// ---------- JS -> C++ ----------
+
+Blob bytes_of(const Napi::Value& v) {
+  Blob b;
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::TypedArray>();
+    auto ab = ta.ArrayBuffer();
+    const auto* p = static_cast<const std::byte*>(ab.Data()) + ta.ByteOffset();
+    b.bytes.assign(p, p + ta.ByteLength());
+  } else if (v.IsArrayBuffer()) {
+    auto ab = v.As<Napi::ArrayBuffer>();
+    const auto* p = static_cast<const std::byte*>(ab.Data());
+    b.bytes.assign(p, p + ab.ByteLength());
+  } else if (v.IsDataView()) {
+    auto dv = v.As<Napi::DataView>();
+    const auto* p = static_cast<const std::byte*>(dv.ArrayBuffer().Data()) + dv.ByteOffset();
+    b.bytes.assign(p, p + dv.ByteLength());
+  }
+  return b;
+}
+
+prisma::JsArg decode_arg(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined:
+    case napi_null: return std::monostate{};
+    case napi_boolean: return v.As<Napi::Boolean>().Value();
+    case napi_number: return v.As<Napi::Number>().DoubleValue();
+    case napi_string: return v.As<Napi::String>().Utf8Value();
+    case napi_bigint: return prisma::JsBigInt{v.ToString().Utf8Value()};
+    case napi_object:
+      if (v.IsDate()) return prisma::JsDate{v.As<Napi::Date>().ValueOf()};
+      if (v.IsTypedArray() || v.IsArrayBuffer() || v.IsDataView()) return bytes_of(v);
+      // Any other object: its string form, as @libsql/client binds it.
+      return v.ToString().Utf8Value();
+    default: return v.ToString().Utf8Value();
+  }
+}
+
+prisma::Query decode_query(const Napi::CallbackInfo& info, std::size_t first) {
+  prisma::Query q;
+  if (!info[first].IsString()) {
+    throw Napi::TypeError::New(info.Env(), "query.sql must be a string");
+  }
+  q.sql = info[first].As<Napi::String>().Utf8Value();
+  if (info[first + 1].IsArray()) {
+    auto args = info[first + 1].As<Napi::Array>();
+    const uint32_t n = args.Length();
+    q.args.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) q.args.push_back(decode_arg(args.Get(i)));
+  } else if (!info[first + 1].IsUndefined() && !info[first + 1].IsNull()) {
+    throw Napi::TypeError::New(info.Env(), "query.args must be an array");
+  }
+  if (info[first + 2].IsArray()) {
+    auto types = info[first + 2].As<Napi::Array>();
+    const uint32_t n = types.Length();
+    q.arg_types.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      Napi::Value t = types.Get(i);
+      std::string name;
+      if (t.IsObject()) {
+        Napi::Value st = t.As<Napi::Object>().Get("scalarType");
+        if (st.IsString()) name = st.As<Napi::String>().Utf8Value();
+      }
+      q.arg_types.push_back(prisma::parse_scalar_type(name));
+    }
+  }
+  return q;
+}
+
+std::optional<std::string> optional_string(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  if (!v.IsString()) {
+    throw Napi::TypeError::New(o.Env(), std::string("config.") + key + " must be a string");
+  }
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::optional<double> optional_number(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  if (!v.IsNumber()) {
+    throw Napi::TypeError::New(o.Env(), std::string("config.") + key + " must be a number");
+  }
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+Config decode_config(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  if (!value.IsObject()) throw Napi::TypeError::New(env, "the config must be an object with a url");
+  auto o = value.As<Napi::Object>();
+  Config c;
+  auto url = optional_string(o, "url");
+  if (!url) throw Napi::TypeError::New(env, "config.url must be a string");
+  c.url = *url;
+  if (auto t = optional_string(o, "authToken")) c.auth_token = *t;
+  if (auto s = optional_string(o, "syncUrl")) c.sync_url = *s;
+  if (auto k = optional_string(o, "encryptionKey")) c.encryption_key = *k;
+  if (auto n = optional_number(o, "syncInterval")) c.sync_interval = std::chrono::seconds(static_cast<long>(*n));
+  if (auto n = optional_number(o, "concurrency")) c.concurrency = static_cast<int>(*n);
+  if (auto n = optional_number(o, "timeout")) c.timeout = std::chrono::milliseconds(static_cast<long>(*n));
+  if (auto n = optional_number(o, "busyTimeout")) c.busy_timeout = std::chrono::milliseconds(static_cast<long>(*n));
+  if (auto n = optional_number(o, "readConnections")) c.read_connections = static_cast<int>(*n);
+  Napi::Value tls = o.Get("tls");
+  if (tls.IsBoolean()) c.tls = tls.As<Napi::Boolean>().Value();
+  if (auto m = optional_string(o, "intMode")) {
+    if (*m == "number") c.int_mode = IntMode::Number;
+    else if (*m == "bigint") c.int_mode = IntMode::Bigint;
+    else if (*m == "string") c.int_mode = IntMode::String;
+    else throw Napi::TypeError::New(env, "config.intMode must be 'number', 'bigint' or 'string'");
+  }
+  if (auto s = optional_string(o, "synchronous")) {
+    if (*s == "off") c.synchronous = Synchronous::Off;
+    else if (*s == "normal") c.synchronous = Synchronous::Normal;
+    else if (*s == "full") c.synchronous = Synchronous::Full;
+    else if (*s == "extra") c.synchronous = Synchronous::Extra;
+    else throw Napi::TypeError::New(env, "config.synchronous must be 'off', 'normal', 'full' or 'extra'");
+  }
+  return c;
+}
+
+// ---------- C++ -> JS ----------
+
+Napi::Value to_js(Napi::Env env, const Value& v) {
+  switch (v.index()) {
+    case 1: return Napi::Number::New(env, static_cast<double>(std::get<std::int64_t>(v)));
+    case 2: return Napi::Number::New(env, std::get<double>(v));
+    case 3: {
+      const auto& s = std::get<std::string>(v);
+      return Napi::String::New(env, s.data(), s.size());
+    }
+    case 4: {
+      const auto& b = std::get<Blob>(v).bytes;
+      auto ab = Napi::ArrayBuffer::New(env, b.size());
+      if (!b.empty()) std::memcpy(ab.Data(), b.data(), b.size());
+      return Napi::Uint8Array::New(env, b.size(), ab, 0);
+    }
+    default: return env.Null();
+  }
+}
+
+Napi::Value to_js(Napi::Env env, const prisma::PrismaResult& r) {
+  auto out = Napi::Object::New(env);
+  auto names = Napi::Array::New(env, r.column_names.size());
+  for (uint32_t i = 0; i < r.column_names.size(); ++i) names.Set(i, Napi::String::New(env, r.column_names[i]));
+  auto types = Napi::Array::New(env, r.column_types.size());
+  for (uint32_t i = 0; i < r.column_types.size(); ++i) {
+    types.Set(i, Napi::Number::New(env, static_cast<int>(r.column_types[i])));
+  }
+  auto rows = Napi::Array::New(env, r.rows.size());
+  for (uint32_t i = 0; i < r.rows.size(); ++i) {
+    const auto& row = r.rows[i];
+    auto jr = Napi::Array::New(env, row.size());
+    for (uint32_t j = 0; j < row.size(); ++j) jr.Set(j, to_js(env, row[j]));
+    rows.Set(i, jr);
+  }
+  out.Set("columnNames", names);
+  out.Set("columnTypes", types);
+  out.Set("rows", rows);
+  if (r.last_insert_id) out.Set("lastInsertId", Napi::String::New(env, std::to_string(*r.last_insert_id)));
+  return out;
+}
+
+Napi::Value to_js(Napi::Env env, const MappedError& e) {
+  auto o = Napi::Object::New(env);
+  o.Set("kind", e.kind);
+  if (e.constraint_fields) {
+    auto c = Napi::Object::New(env);
+    auto fields = Napi::Array::New(env, e.constraint_fields->size());
+    for (uint32_t i = 0; i < e.constraint_fields->size(); ++i) fields.Set(i, (*e.constraint_fields)[i]);
+    c.Set("fields", fields);
+    o.Set("constraint", c);
+  } else if (e.constraint_index) {
+    auto c = Napi::Object::New(env);
+    c.Set("index", *e.constraint_index);
+    o.Set("constraint", c);
+  } else if (e.constraint_foreign_key) {
+    auto c = Napi::Object::New(env);
+    c.Set("foreignKey", Napi::Object::New(env));
+    o.Set("constraint", c);
+  }
+  if (e.table) o.Set("table", *e.table);
+  if (e.column) o.Set("column", *e.column);
+  if (e.level) o.Set("level", *e.level);
+  if (e.cause) o.Set("cause", *e.cause);
+  if (e.reason) o.Set("reason", *e.reason);
+  if (e.extended_code) o.Set("extendedCode", *e.extended_code);
+  if (e.message) o.Set("message", *e.message);
+  if (e.original_code) o.Set("originalCode", *e.original_code);
+  if (e.original_message) o.Set("originalMessage", *e.original_message);
+  return o;
+}
+
+// ---------- handles ----------
+
+struct AdapterHandle {
+  std::shared_ptr<prisma::Adapter> adapter;
+};
+struct TxnHandle {
+  std::shared_ptr<prisma::AdapterTransaction> txn;
+};
+
+template <class T>
+T& handle_of(const Napi::Value& v, const char* what) {
+  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), std::string("expected a ") + what + " handle");
+  return *v.As<Napi::External<T>>().Data();
+}
+
+template <class T>
+Napi::External<T> make_handle(Napi::Env env, T* h) {
+  return Napi::External<T>::New(env, h, [](Napi::Env, T* p) { delete p; });
+}
+
+/// Starts an async call: returns the promise, and a function that settles it from any thread.
+template <class T, class ToJs>
+std::pair<Napi::Promise, prisma::Reply<T>> async_call(Napi::Env env, ToJs to_js_value) {
+  auto completions = state(env).completions;
+  completions->begin_call(env);
+  auto deferred = Napi::Promise::Deferred::New(env);
+  Napi::Promise promise = deferred.Promise();
+  prisma::Reply<T> reply = [completions, deferred, to_js_value](prisma::Result<T> outcome) {
+    // A core thread: no Napi calls here; settle on the JS thread.
+    auto shared = std::make_shared<prisma::Result<T>>(std::move(outcome));
+    completions->post([deferred, shared, to_js_value](Napi::Env e) {
+      if (auto* err = std::get_if<MappedError>(shared.get())) {
+        deferred.Reject(to_js(e, *err));
+      } else {
+        deferred.Resolve(to_js_value(e, std::get<T>(*shared)));
+      }
+    });
+  };
+  return {promise, std::move(reply)};
+}
+
+Napi::Value Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Config config = decode_config(info[0]);
+  prisma::AdapterOptions options;
+  if (info[1].IsObject()) {
+    Napi::Value tf = info[1].As<Napi::Object>().Get("timestampFormat");
+    if (tf.IsString()) {
+      auto parsed = prisma::parse_timestamp_format(tf.As<Napi::String>().Utf8Value());
+      if (!parsed) {
+        throw Napi::Error::New(env, "Unknown timestamp format: " + tf.As<Napi::String>().Utf8Value());
+      }
+      options.timestamp_format = *parsed;
+    }
+  }
+  AddonState* st = &state(env);
+  auto [promise, reply] = async_call<std::shared_ptr<prisma::Adapter>>(
+      env, [st](Napi::Env e, const std::shared_ptr<prisma::Adapter>& adapter) -> Napi::Value {
+        {
+          std::lock_guard<std::mutex> lock(st->adapters_mu);
+          std::erase_if(st->adapters, [](const auto& w) { return w.expired(); });
+          st->adapters.push_back(adapter);
+        }
+        return make_handle(e, new AdapterHandle{adapter});
+      });
+  // Opening reads the file (and may wait on a lock): a thread of its own, not the JS thread.
+  std::thread([config = std::move(config), options, reply = std::move(reply)] {
+    try {
+      reply(prisma::Adapter::open(config, options));
+    } catch (const MappedError& e) {
+      reply(e);
+    }
+  }).detach();
+  return promise;
+}
+
+Napi::Value QueryRaw(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
+  prisma::Query q = decode_query(info, 1);
+  auto [promise, reply] = async_call<prisma::PrismaResult>(
+      info.Env(), [](Napi::Env e, const prisma::PrismaResult& r) { return to_js(e, r); });
+  h.adapter->query_raw(std::move(q), std::move(reply));
+  return promise;
+}
+
+Napi::Value count_to_js(Napi::Env e, const std::int64_t& n) {
+  return Napi::Number::New(e, static_cast<double>(n));
+}
+
+Napi::Value ExecuteRaw(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
+  prisma::Query q = decode_query(info, 1);
+  auto [promise, reply] = async_call<std::int64_t>(info.Env(), count_to_js);
+  h.adapter->execute_raw(std::move(q), std::move(reply));
+  return promise;
+}
+
+Napi::Value done_to_js(Napi::Env e, const Done&) { return e.Undefined(); }
+
+Napi::Value ExecuteScript(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
+  if (!info[1].IsString()) throw Napi::TypeError::New(info.Env(), "the script must be a string");
+  auto [promise, reply] = async_call<Done>(info.Env(), done_to_js);
+  h.adapter->execute_script(info[1].As<Napi::String>().Utf8Value(), std::move(reply));
+  return promise;
+}
+
+Napi::Value StartTransaction(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
+  std::optional<std::string> level;
+  if (info[1].IsString()) level = info[1].As<Napi::String>().Utf8Value();
+  auto [promise, reply] = async_call<std::shared_ptr<prisma::AdapterTransaction>>(
+      info.Env(), [](Napi::Env e, const std::shared_ptr<prisma::AdapterTransaction>& t) -> Napi::Value {
+        return make_handle(e, new TxnHandle{t});
+      });
+  h.adapter->start_transaction(std::move(level), std::move(reply));
+  return promise;
+}
+
+Napi::Value ConnectionInfo(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
+  auto ci = h.adapter->connection_info();
+  auto o = Napi::Object::New(info.Env());
+  o.Set("maxBindValues", ci.max_bind_values);
+  o.Set("supportsRelationJoins", ci.supports_relation_joins);
+  return o;
+}
+
+Napi::Value Dispose(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
+  auto [promise, reply] = async_call<Done>(info.Env(), done_to_js);
+  // Closing waits for running statements to finish: not on the JS thread.
+  std::thread([adapter = h.adapter, reply = std::move(reply)] {
+    adapter->dispose();
+    reply(Done{});
+  }).detach();
+  return promise;
+}
+
+Napi::Value TxQueryRaw(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<TxnHandle>(info[0], "transaction");
+  prisma::Query q = decode_query(info, 1);
+  auto [promise, reply] = async_call<prisma::PrismaResult>(
+      info.Env(), [](Napi::Env e, const prisma::PrismaResult& r) { return to_js(e, r); });
+  h.txn->query_raw(std::move(q), std::move(reply));
+  return promise;
+}
+
+Napi::Value TxExecuteRaw(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<TxnHandle>(info[0], "transaction");
+  prisma::Query q = decode_query(info, 1);
+  auto [promise, reply] = async_call<std::int64_t>(info.Env(), count_to_js);
+  h.txn->execute_raw(std::move(q), std::move(reply));
+  return promise;
+}
+
+Napi::Value TxCommit(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<TxnHandle>(info[0], "transaction");
+  auto [promise, reply] = async_call<Done>(info.Env(), done_to_js);
+  h.txn->commit(std::move(reply));
+  return promise;
+}
+
+Napi::Value TxRollback(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<TxnHandle>(info[0], "transaction");
+  auto [promise, reply] = async_call<Done>(info.Env(), done_to_js);
+  h.txn->rollback(std::move(reply));
+  return promise;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* st = new AddonState();
+  st->completions->start(env);
+  env.SetInstanceData<AddonState>(st);
+  // Environment teardown (process exit, worker thread end): close the databases, then stop
+  // deliveries. Runs before the instance data is freed.
+  env.AddCleanupHook([st] {
+    std::vector<std::shared_ptr<prisma::Adapter>> live;
+    {
+      std::lock_guard<std::mutex> lock(st->adapters_mu);
+      for (auto& w : st->adapters) {
+        if (auto a = w.lock()) live.push_back(std::move(a));
+      }
+    }
+    for (auto& a : live) a->dispose();
+    st->completions->release();
+  });
+  exports.Set("open", Napi::Function::New(env, Open, "open"));
+  exports.Set("queryRaw", Napi::Function::New(env, QueryRaw, "queryRaw"));
+  exports.Set("executeRaw", Napi::Function::New(env, ExecuteRaw, "executeRaw"));
+  exports.Set("executeScript", Napi::Function::New(env, ExecuteScript, "executeScript"));
+  exports.Set("startTransaction", Napi::Function::New(env, StartTransaction, "startTransaction"));
+  exports.Set("connectionInfo", Napi::Function::New(env, ConnectionInfo, "connectionInfo"));
+  exports.Set("dispose", Napi::Function::New(env, Dispose, "dispose"));
+  exports.Set("txQueryRaw", Napi::Function::New(env, TxQueryRaw, "txQueryRaw"));
+  exports.Set("txExecuteRaw", Napi::Function::New(env, TxExecuteRaw, "txExecuteRaw"));
+  exports.Set("txCommit", Napi::Function::New(env, TxCommit, "txCommit"));
+  exports.Set("txRollback", Napi::Function::New(env, TxRollback, "txRollback"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace libsql::node
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return libsql::node::Init(env, exports);
+}
+NODE_API_MODULE(libsql_node, InitModule)

@@ -1,0 +1,185 @@
+#include "prisma/adapter.hpp"
+
+#include <utility>
+
+namespace libsql::prisma {
+namespace {
+
+/// Where a query runs: the client (outside a transaction) or a transaction. Both are held by
+/// value / shared_ptr, so a pending callback keeps what it needs alive.
+struct OnClient {
+  Client client;
+  void execute(Statement stmt, Callback<ResultSet> done) {
+    client.execute_async(std::move(stmt), std::move(done));
+  }
+  void many(std::vector<Statement> parts, Callback<std::vector<ResultSet>> done) {
+    client.execute_sequence_async(std::move(parts), std::move(done));
+  }
+};
+struct OnTransaction {
+  std::shared_ptr<Transaction> txn;
+  void execute(Statement stmt, Callback<ResultSet> done) {
+    txn->execute_async(std::move(stmt), std::move(done));
+  }
+  void many(std::vector<Statement> parts, Callback<std::vector<ResultSet>> done) {
+    txn->batch_async(std::move(parts), std::move(done));
+  }
+};
+
+using Finish = Callback<std::vector<ResultSet>>;
+
+/// Runs a query's statements on `target`. One statement: one execute. Several (**better**:
+/// the official adapter silently runs only the first; Prisma's migration engine sends whole
+/// migration scripts through executeRaw): every statement in order, stopping at the first
+/// error. Only the rare multi-statement query pays for the split.
+template <class Target>
+void run_query(Target target, Query&& query, TimestampFormat format, Finish finish) {
+  Statement stmt;
+  try {
+    stmt = Statement(std::move(query.sql), convert_args(query.args, query.arg_types, format));
+  } catch (const Error& e) {
+    return finish(Outcome<std::vector<ResultSet>>(e));
+  }
+  std::string sql = stmt.sql;
+  const bool has_args = !stmt.args.empty();
+  auto on_single = [target, sql = std::move(sql), has_args, finish](Outcome<ResultSet> outcome) mutable {
+    if (auto* e = std::get_if<Error>(&outcome)) {
+      if (e->code_name() != "SQL_MANY_STATEMENTS") return finish(Outcome<std::vector<ResultSet>>(*e));
+      if (has_args) {
+        return finish(Outcome<std::vector<ResultSet>>(
+            Error(ErrorKind::Misuse, 0, "ARGS_INVALID",
+                  "ARGS_INVALID: a query of several statements cannot take arguments")));
+      }
+      std::vector<Statement> parts;
+      for (auto& part : split_statements(sql)) parts.emplace_back(std::move(part));
+      try {
+        return target.many(std::move(parts), std::move(finish));
+      } catch (const Error& e2) {
+        return finish(Outcome<std::vector<ResultSet>>(e2));
+      }
+    }
+    std::vector<ResultSet> one;
+    one.push_back(std::move(std::get<ResultSet>(outcome)));
+    finish(Outcome<std::vector<ResultSet>>(std::move(one)));
+  };
+  try {
+    target.execute(std::move(stmt), std::move(on_single));
+  } catch (const Error& e) {
+    finish(Outcome<std::vector<ResultSet>>(e));
+  }
+}
+
+template <class Target>
+void query_raw_on(Target target, Query&& query, TimestampFormat format,
+                  Reply<PrismaResult> reply) {
+  run_query(std::move(target), std::move(query), format,
+            [reply = std::move(reply)](Outcome<std::vector<ResultSet>> outcome) {
+              if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));
+              auto& results = std::get<std::vector<ResultSet>>(outcome);
+              try {
+                // On the client's thread: the JS thread only copies the final values.
+                reply(to_prisma_result(std::move(results.back())));
+              } catch (const Error& e) {
+                reply(map_error(e));
+              }
+            });
+}
+
+template <class Target>
+void execute_raw_on(Target target, Query&& query, TimestampFormat format,
+                    Reply<std::int64_t> reply) {
+  run_query(std::move(target), std::move(query), format,
+            [reply = std::move(reply)](Outcome<std::vector<ResultSet>> outcome) {
+              if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));
+              std::int64_t total = 0;
+              for (const auto& rs : std::get<std::vector<ResultSet>>(outcome)) total += rs.rows_affected;
+              reply(total);
+            });
+}
+
+}  // namespace
+
+std::shared_ptr<Adapter> Adapter::open(const Config& config, AdapterOptions options) {
+  try {
+    return std::shared_ptr<Adapter>(new Adapter(Client::open(config), options));
+  } catch (const Error& e) {
+    throw map_error(e);
+  }
+}
+
+void Adapter::query_raw(Query query, Reply<PrismaResult> reply) {
+  query_raw_on(OnClient{client_}, std::move(query), options_.timestamp_format, std::move(reply));
+}
+
+void Adapter::execute_raw(Query query, Reply<std::int64_t> reply) {
+  execute_raw_on(OnClient{client_}, std::move(query), options_.timestamp_format, std::move(reply));
+}
+
+void Adapter::execute_script(std::string sql, Reply<Done> reply) {
+  try {
+    client_.execute_script_async(std::move(sql), [reply](Outcome<Done> outcome) {
+      if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));
+      reply(Done{});
+    });
+  } catch (const Error& e) {
+    reply(map_error(e));
+  }
+}
+
+void Adapter::start_transaction(std::optional<std::string> isolation_level,
+                                Reply<std::shared_ptr<AdapterTransaction>> reply) {
+  if (isolation_level && !isolation_level->empty() && *isolation_level != "SERIALIZABLE") {
+    return reply(invalid_isolation_level(*isolation_level));
+  }
+  const AdapterOptions options = options_;
+  try {
+    // Deferred, like the official adapter: a transaction that only reads takes no write lock.
+    client_.transaction_async(
+        TransactionMode::Deferred,
+        [reply, options](Outcome<std::shared_ptr<Transaction>> outcome) {
+          if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));
+          reply(std::make_shared<AdapterTransaction>(
+              std::move(std::get<std::shared_ptr<Transaction>>(outcome)), options));
+        });
+  } catch (const Error& e) {
+    reply(map_error(e));
+  }
+}
+
+ConnectionInfo Adapter::connection_info() const noexcept {
+  return ConnectionInfo{.max_bind_values = client_.max_bind_values(),
+                        .supports_relation_joins = false};
+}
+
+void Adapter::dispose() { client_.close(); }
+
+void AdapterTransaction::query_raw(Query query, Reply<PrismaResult> reply) {
+  query_raw_on(OnTransaction{txn_}, std::move(query), options_.timestamp_format, std::move(reply));
+}
+
+void AdapterTransaction::execute_raw(Query query, Reply<std::int64_t> reply) {
+  execute_raw_on(OnTransaction{txn_}, std::move(query), options_.timestamp_format, std::move(reply));
+}
+
+void AdapterTransaction::commit(Reply<Done> reply) {
+  try {
+    txn_->commit_async([reply](Outcome<Done> outcome) {
+      if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));
+      reply(Done{});
+    });
+  } catch (const Error& e) {
+    reply(map_error(e));
+  }
+}
+
+void AdapterTransaction::rollback(Reply<Done> reply) {
+  try {
+    // Like the official adapter, rollback never fails: Prisma calls it on paths (timeouts,
+    // a failed commit) where the transaction may already be gone.
+    txn_->rollback_async([reply](Outcome<Done>) { reply(Done{}); });
+  } catch (const Error&) {
+    reply(Done{});
+  }
+}
+
+}  // namespace libsql::prisma

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "libsql/client.hpp"
+#include "prisma/arg_mapping.hpp"
+#include "prisma/column_types.hpp"
+#include "prisma/error_mapping.hpp"
+
+// The adapter's decisions, in plain C++: what Prisma's queryRaw / executeRaw / executeScript /
+// startTransaction / commit / rollback do, over a libsql::Client. The Node binding only copies
+// values in and out. Contract: shared docs/prisma-adapter-contract.md.
+namespace libsql::prisma {
+
+/// `SqlQuery` as the binding decodes it.
+struct Query {
+  std::string sql{};
+  std::vector<JsArg> args{};
+  std::vector<ScalarType> arg_types{};
+};
+
+struct AdapterOptions {
+  TimestampFormat timestamp_format = TimestampFormat::Iso8601;
+};
+
+template <class T>
+using Result = std::variant<T, MappedError>;
+template <class T>
+using Reply = std::function<void(Result<T>)>;
+
+/// `getConnectionInfo()`.
+struct ConnectionInfo {
+  int max_bind_values = 0;
+  bool supports_relation_joins = false;
+};
+
+class AdapterTransaction;
+
+/// One `SqlDriverAdapter`. Thread-safe; replies run on the client's threads.
+class Adapter : public std::enable_shared_from_this<Adapter> {
+ public:
+  /// Opens the database. Throws: MappedError.
+  static std::shared_ptr<Adapter> open(const Config& config, AdapterOptions options);
+
+  void query_raw(Query query, Reply<PrismaResult> reply);
+  void execute_raw(Query query, Reply<std::int64_t> reply);
+  void execute_script(std::string sql, Reply<Done> reply);
+  /// `isolation_level`: empty, or Prisma's name ("SERIALIZABLE" is the only one SQLite has).
+  void start_transaction(std::optional<std::string> isolation_level,
+                         Reply<std::shared_ptr<AdapterTransaction>> reply);
+  [[nodiscard]] ConnectionInfo connection_info() const noexcept;
+  /// Closes the client: later calls fail with ConnectionClosed. Idempotent.
+  void dispose();
+  [[nodiscard]] bool disposed() const noexcept { return client_.closed(); }
+
+ private:
+  Adapter(Client client, AdapterOptions options) : client_(std::move(client)), options_(options) {}
+  Client client_;
+  AdapterOptions options_;
+};
+
+/// One interactive transaction (`usePhantomQuery: true`: BEGIN ran in start_transaction).
+class AdapterTransaction {
+ public:
+  AdapterTransaction(std::shared_ptr<Transaction> txn, AdapterOptions options)
+      : txn_(std::move(txn)), options_(options) {}
+  void query_raw(Query query, Reply<PrismaResult> reply);
+  void execute_raw(Query query, Reply<std::int64_t> reply);
+  void commit(Reply<Done> reply);
+  void rollback(Reply<Done> reply);
+
+ private:
+  std::shared_ptr<Transaction> txn_;
+  AdapterOptions options_;
+};
+
+}  // namespace libsql::prisma

@@ -1,0 +1,218 @@
+#include "prisma/column_types.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "libsql/error.hpp"
+#include "prisma/js_date.hpp"
+
+namespace libsql::prisma {
+namespace {
+
+bool is_safe(std::int64_t v) noexcept { return v >= -kMaxSafeInteger && v <= kMaxSafeInteger; }
+
+bool has_unsafe_integer(const ResultSet& result, std::size_t column) noexcept {
+  for (const Row& row : result.rows) {
+    if (column < row.size()) {
+      if (const auto* v = std::get_if<std::int64_t>(&row[column]); v && !is_safe(*v)) return true;
+    }
+  }
+  return false;
+}
+
+ColumnType infer_from_value(const Value& v) noexcept {
+  switch (type_of(v)) {
+    case ValueType::Text:
+      return ColumnType::Text;
+    case ValueType::Blob:
+      return ColumnType::Bytes;
+    default:
+      return ColumnType::UnknownNumber;  // INTEGER or REAL
+  }
+}
+
+std::string number_text(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", d);
+  return buf;
+}
+
+std::string column_name(const ResultSet& result, std::size_t column) {
+  return column < result.columns.size() ? result.columns[column].name : std::string();
+}
+
+[[noreturn]] void date_out_of_range(const std::string& column, std::size_t row,
+                                    const std::string& value) {
+  const std::string message = "VALUE_OUT_OF_RANGE: column \"" + column + "\", row " +
+                              std::to_string(row + 1) + ": the DateTime value " + value +
+                              " is outside the range of a JavaScript Date (±8.64e15 ms since "
+                              "1970-01-01)";
+  throw Error(ErrorKind::Misuse, 0, "VALUE_OUT_OF_RANGE", message);
+}
+
+}  // namespace
+
+std::string_view to_string(ColumnType type) noexcept {
+  switch (type) {
+    case ColumnType::Int32:
+      return "Int32";
+    case ColumnType::Int64:
+      return "Int64";
+    case ColumnType::Float:
+      return "Float";
+    case ColumnType::Double:
+      return "Double";
+    case ColumnType::Numeric:
+      return "Numeric";
+    case ColumnType::Boolean:
+      return "Boolean";
+    case ColumnType::Character:
+      return "Character";
+    case ColumnType::Text:
+      return "Text";
+    case ColumnType::Date:
+      return "Date";
+    case ColumnType::Time:
+      return "Time";
+    case ColumnType::DateTime:
+      return "DateTime";
+    case ColumnType::Json:
+      return "Json";
+    case ColumnType::Enum:
+      return "Enum";
+    case ColumnType::Bytes:
+      return "Bytes";
+    case ColumnType::Set:
+      return "Set";
+    case ColumnType::Uuid:
+      return "Uuid";
+    case ColumnType::UnknownNumber:
+      return "UnknownNumber";
+  }
+  return "?";
+}
+
+std::optional<ColumnType> column_type_from_decltype(std::string_view decltype_name) {
+  // Mirrors quaint's sqlite/conversion.rs, as the official adapter's mapDeclType does.
+  static constexpr std::array<std::pair<std::string_view, ColumnType>, 31> kTypes{{
+      {"DECIMAL", ColumnType::Numeric},
+      {"FLOAT", ColumnType::Float},
+      {"DOUBLE", ColumnType::Double},
+      {"DOUBLE PRECISION", ColumnType::Double},
+      {"NUMERIC", ColumnType::Double},
+      {"REAL", ColumnType::Double},
+      {"TINYINT", ColumnType::Int32},
+      {"SMALLINT", ColumnType::Int32},
+      {"MEDIUMINT", ColumnType::Int32},
+      {"INT", ColumnType::Int32},
+      {"INTEGER", ColumnType::Int32},
+      {"SERIAL", ColumnType::Int32},
+      {"INT2", ColumnType::Int32},
+      {"BIGINT", ColumnType::Int64},
+      {"UNSIGNED BIG INT", ColumnType::Int64},
+      {"INT8", ColumnType::Int64},
+      {"DATETIME", ColumnType::DateTime},
+      {"TIMESTAMP", ColumnType::DateTime},
+      {"TIME", ColumnType::Time},
+      {"DATE", ColumnType::Date},
+      {"TEXT", ColumnType::Text},
+      {"CLOB", ColumnType::Text},
+      {"CHARACTER", ColumnType::Text},
+      {"VARCHAR", ColumnType::Text},
+      {"VARYING CHARACTER", ColumnType::Text},
+      {"NCHAR", ColumnType::Text},
+      {"NATIVE CHARACTER", ColumnType::Text},
+      {"NVARCHAR", ColumnType::Text},
+      {"BLOB", ColumnType::Bytes},
+      {"BOOLEAN", ColumnType::Boolean},
+      {"JSONB", ColumnType::Json},
+  }};
+  if (decltype_name.empty() || decltype_name.size() > 17) return std::nullopt;
+  std::string upper(decltype_name);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  for (const auto& [name, type] : kTypes) {
+    if (name == upper) return type;
+  }
+  return std::nullopt;
+}
+
+std::vector<ColumnType> infer_column_types(const ResultSet& result) {
+  std::vector<ColumnType> types;
+  types.reserve(result.columns.size());
+  for (std::size_t i = 0; i < result.columns.size(); ++i) {
+    ColumnType type = ColumnType::Int32;  // all-null column: Int32, as quaint does
+    if (auto declared = column_type_from_decltype(result.columns[i].decltype_)) {
+      type = *declared;
+    } else {
+      for (const Row& row : result.rows) {
+        if (i < row.size() && !is_null(row[i])) {
+          type = infer_from_value(row[i]);
+          break;
+        }
+      }
+    }
+    // **better** (contract, "Inference"): exact big integers travel as text; Int64 makes
+    // Prisma read that text as a BigInt.
+    if ((type == ColumnType::Int32 || type == ColumnType::UnknownNumber) &&
+        has_unsafe_integer(result, i)) {
+      type = ColumnType::Int64;
+    }
+    types.push_back(type);
+  }
+  return types;
+}
+
+void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types) {
+  for (std::size_t r = 0; r < result.rows.size(); ++r) {
+    Row& row = result.rows[r];
+    const std::size_t n = std::min(row.size(), types.size());
+    for (std::size_t c = 0; c < n; ++c) {
+      Value& cell = row[c];
+      const ColumnType type = types[c];
+      if (auto* i = std::get_if<std::int64_t>(&cell)) {
+        if (type == ColumnType::DateTime) {
+          // Quaint's native SQLite connector stores DateTime as epoch milliseconds.
+          if (*i > kMaxJsDateMs || *i < -kMaxJsDateMs) {
+            date_out_of_range(column_name(result, c), r, std::to_string(*i));
+          }
+          cell = to_js_iso_string(*i);
+        } else if (!is_safe(*i)) {
+          cell = std::to_string(*i);  // **better**: the official adapter throws a RangeError
+        }
+      } else if (auto* d = std::get_if<double>(&cell)) {
+        if (type == ColumnType::DateTime) {
+          const auto ms = js_time_clip(*d);
+          if (!ms) date_out_of_range(column_name(result, c), r, number_text(*d));
+          cell = to_js_iso_string(*ms);
+        } else if (type == ColumnType::Int32 || type == ColumnType::Int64) {
+          const double t = std::trunc(*d);
+          // Keep a double where JS could tell the difference: -0 (Math.trunc(-0.5) is -0) and
+          // values beyond 2^53 or ±Infinity (already exactly what JS holds).
+          if (t != 0 && std::fabs(t) <= static_cast<double>(kMaxSafeInteger)) {
+            cell = static_cast<std::int64_t>(t);
+          } else {
+            cell = t;
+          }
+        }
+      }
+    }
+  }
+}
+
+PrismaResult to_prisma_result(ResultSet&& result) {
+  PrismaResult out;
+  out.column_types = infer_column_types(result);
+  finalize_rows(result, out.column_types);
+  out.column_names.reserve(result.columns.size());
+  for (Column& column : result.columns) out.column_names.push_back(std::move(column.name));
+  out.rows = std::move(result.rows);
+  return out;
+}
+
+}  // namespace libsql::prisma
