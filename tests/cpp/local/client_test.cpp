@@ -383,6 +383,28 @@ TEST_P(ClientTest, ScriptRunsAllStatementsAndStopsAtFirstError) {
   EXPECT_EQ(count("t"), 3) << "a script that leaves a transaction open is rolled back";
 }
 
+// --- sequences ---
+
+TEST_P(ClientTest, SequenceRunsEachStatementOnItsOwnAndStopsAtTheFirstError) {
+  auto results = db().execute_sequence({"INSERT INTO t (a) VALUES ('q1')",
+                                        {"INSERT INTO t (a) VALUES (?)", {Value("q2")}},
+                                        "SELECT count(*) FROM t"});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[1].rows_affected, 1);
+  EXPECT_EQ(results[2].rows[0][0], Value(std::int64_t{2}));
+  auto e = expect_error([&] {
+    db().execute_sequence({"INSERT INTO t (a) VALUES ('q3')", "INSERT INTO t (a) VALUES ('q1')",
+                           "INSERT INTO t (a) VALUES ('q4')"});
+  });
+  EXPECT_EQ(e.code_name(), "SQLITE_CONSTRAINT_UNIQUE");
+  EXPECT_EQ(count("t"), 3) << "q3 stays (no implicit transaction); q4 never ran";
+  // PRAGMA foreign_keys only works outside a transaction: a sequence can switch it.
+  db().execute_sequence({"PRAGMA foreign_keys=OFF", "INSERT INTO child (parent_id) VALUES (99)",
+                         "PRAGMA foreign_keys=ON"});
+  EXPECT_EQ(count("child"), 1);
+  EXPECT_EQ(std::get<std::int64_t>(db().execute("PRAGMA foreign_keys").rows[0][0]), 1);
+}
+
 // --- close ---
 
 TEST_P(ClientTest, EveryCallAfterCloseFails) {

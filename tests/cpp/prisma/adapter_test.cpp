@@ -1,0 +1,146 @@
+// The adapter's decisions over a real local client (no Node): multi-statement queries,
+// isolation levels, transactions, errors as MappedError, dispose.
+#include "prisma/adapter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <memory>
+#include <string>
+
+#include "support/temp_db.hpp"
+
+namespace libsql::prisma {
+namespace {
+
+template <class T>
+Result<T> wait(const std::function<void(Reply<T>)>& start) {
+  auto p = std::make_shared<std::promise<Result<T>>>();
+  auto f = p->get_future();
+  start([p](Result<T> r) { p->set_value(std::move(r)); });
+  return f.get();
+}
+
+Query q(std::string sql, std::vector<JsArg> args = {}, std::vector<ScalarType> types = {}) {
+  return Query{std::move(sql), std::move(args), std::move(types)};
+}
+
+class AdapterTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    adapter_ = Adapter::open(Config{.url = tmp_.url()}, {});
+    auto r = wait<Done>([&](Reply<Done> cb) {
+      adapter_->execute_script(
+          "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, big BIGINT);", cb);
+    });
+    ASSERT_TRUE(std::holds_alternative<Done>(r));
+  }
+  void TearDown() override { adapter_->dispose(); }
+  Result<PrismaResult> query(Query query) {
+    return wait<PrismaResult>([&](Reply<PrismaResult> cb) { adapter_->query_raw(std::move(query), cb); });
+  }
+  Result<std::int64_t> exec(Query query) {
+    return wait<std::int64_t>([&](Reply<std::int64_t> cb) { adapter_->execute_raw(std::move(query), cb); });
+  }
+  libsql::test::TempDb tmp_;
+  std::shared_ptr<Adapter> adapter_;
+};
+
+TEST_F(AdapterTest, ExecuteRawOfSeveralStatementsRunsAllAndSumsTheirCounts) {
+  auto n = exec(q("INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b'), ('c');"));
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(n));
+  EXPECT_EQ(std::get<std::int64_t>(n), 3) << "the official adapter runs only the first statement";
+  auto r = query(q("UPDATE t SET big = 1; SELECT name FROM t ORDER BY name"));
+  ASSERT_TRUE(std::holds_alternative<PrismaResult>(r));
+  EXPECT_EQ(std::get<PrismaResult>(r).rows.size(), 3u) << "queryRaw returns the last result";
+}
+
+TEST_F(AdapterTest, SeveralStatementsStopAtTheFirstErrorAndRefuseArguments) {
+  auto n = exec(q("INSERT INTO t (name) VALUES ('x'); INSERT INTO t (name) VALUES ('x'); "
+                  "INSERT INTO t (name) VALUES ('y')"));
+  ASSERT_TRUE(std::holds_alternative<MappedError>(n));
+  EXPECT_EQ(std::get<MappedError>(n).kind, "UniqueConstraintViolation");
+  auto count = query(q("SELECT count(*) FROM t"));
+  EXPECT_EQ(std::get<PrismaResult>(count).rows[0][0], Value(std::int64_t{1}));
+  auto bad = exec(q("SELECT ?; SELECT 2", {JsArg(1.0)}, {ScalarType::Int}));
+  ASSERT_TRUE(std::holds_alternative<MappedError>(bad));
+  EXPECT_EQ(std::get<MappedError>(bad).kind, "InvalidInputValue");
+}
+
+TEST_F(AdapterTest, ArgumentsBindByArgTypeAndBigIntegersComeBackExact) {
+  auto n = exec(q("INSERT INTO t (name, big) VALUES (?, ?)",
+                  {JsArg(std::string("n")), JsArg(std::string("9223372036854775807"))},
+                  {ScalarType::String, ScalarType::Bigint}));
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(n));
+  auto r = query(q("SELECT big, typeof(big), ? AS i FROM t", {JsArg(5.0)}, {ScalarType::Int}));
+  const auto& pr = std::get<PrismaResult>(r);
+  EXPECT_EQ(pr.rows[0][0], Value(std::string("9223372036854775807")));
+  EXPECT_EQ(pr.column_types[0], ColumnType::Int64);
+  EXPECT_EQ(pr.rows[0][1], Value(std::string("integer")));
+  EXPECT_EQ(pr.rows[0][2], Value(std::int64_t{5})) << "an int argument binds as INTEGER";
+}
+
+TEST_F(AdapterTest, OnlySerializableIsolationIsAccepted) {
+  auto r = wait<std::shared_ptr<AdapterTransaction>>([&](auto cb) {
+    adapter_->start_transaction(std::string("READ COMMITTED"), cb);
+  });
+  ASSERT_TRUE(std::holds_alternative<MappedError>(r));
+  EXPECT_EQ(std::get<MappedError>(r).kind, "InvalidIsolationLevel");
+  EXPECT_EQ(std::get<MappedError>(r).level, "READ COMMITTED");
+  auto ok = wait<std::shared_ptr<AdapterTransaction>>([&](auto cb) {
+    adapter_->start_transaction(std::string("SERIALIZABLE"), cb);
+  });
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<AdapterTransaction>>(ok));
+  auto tx = std::get<std::shared_ptr<AdapterTransaction>>(ok);
+  wait<Done>([&](Reply<Done> cb) { tx->rollback(cb); });
+}
+
+TEST_F(AdapterTest, TransactionCommitsAndRollbackNeverFails) {
+  auto tx = std::get<std::shared_ptr<AdapterTransaction>>(
+      wait<std::shared_ptr<AdapterTransaction>>([&](auto cb) { adapter_->start_transaction({}, cb); }));
+  auto n = wait<std::int64_t>([&](Reply<std::int64_t> cb) {
+    tx->execute_raw(q("INSERT INTO t (name) VALUES ('tx'); INSERT INTO t (name) VALUES ('tx2')"), cb);
+  });
+  EXPECT_EQ(std::get<std::int64_t>(n), 2);
+  auto outside = query(q("SELECT count(*) FROM t"));
+  EXPECT_EQ(std::get<PrismaResult>(outside).rows[0][0], Value(std::int64_t{0})) << "uncommitted";
+  EXPECT_TRUE(std::holds_alternative<Done>(wait<Done>([&](Reply<Done> cb) { tx->commit(cb); })));
+  EXPECT_EQ(std::get<PrismaResult>(query(q("SELECT count(*) FROM t"))).rows[0][0], Value(std::int64_t{2}));
+  auto again = wait<Done>([&](Reply<Done> cb) { tx->commit(cb); });
+  ASSERT_TRUE(std::holds_alternative<MappedError>(again));
+  EXPECT_EQ(std::get<MappedError>(again).kind, "TransactionAlreadyClosed");
+  EXPECT_TRUE(std::holds_alternative<Done>(wait<Done>([&](Reply<Done> cb) { tx->rollback(cb); })))
+      << "like the official adapter, rollback of a finished transaction is not an error";
+}
+
+TEST_F(AdapterTest, ErrorsArriveMapped) {
+  auto r = query(q("SELECT * FROM missing"));
+  ASSERT_TRUE(std::holds_alternative<MappedError>(r));
+  EXPECT_EQ(std::get<MappedError>(r).kind, "TableDoesNotExist");
+  EXPECT_EQ(std::get<MappedError>(r).table, "missing");
+  auto empty = query(q("   "));
+  ASSERT_TRUE(std::holds_alternative<MappedError>(empty));
+  EXPECT_EQ(std::get<MappedError>(empty).kind, "InvalidInputValue");
+}
+
+TEST_F(AdapterTest, DisposedAdapterFailsWithConnectionClosed) {
+  adapter_->dispose();
+  EXPECT_TRUE(adapter_->disposed());
+  auto r = query(q("SELECT 1"));
+  ASSERT_TRUE(std::holds_alternative<MappedError>(r));
+  EXPECT_EQ(std::get<MappedError>(r).kind, "ConnectionClosed");
+}
+
+TEST(AdapterOpen, BadUrlsAreMappedErrors) {
+  try {
+    Adapter::open(Config{.url = "nope://x"}, {});
+    FAIL();
+  } catch (const MappedError& e) {
+    EXPECT_EQ(e.kind, "InvalidInputValue");
+    EXPECT_EQ(e.original_code, "URL_SCHEME_NOT_SUPPORTED");
+    EXPECT_NE(e.message->find("file:"), std::string::npos) << *e.message;
+  }
+}
+
+}  // namespace
+}  // namespace libsql::prisma
