@@ -9,7 +9,10 @@ scripts/setup.sh
 scripts/build.sh "$preset"
 echo "== C++ suites ($preset)"
 ctest --preset "$preset" -j2 --timeout 300
-if [ "$preset" = ci ] && [ -d tests/node ] && ls tests/node/*.test.mjs >/dev/null 2>&1; then
-  echo "== Node suites"
-  node --test --test-concurrency=1 tests/node/ tests/e2e/
+if [ "$preset" = ci ]; then
+  echo "== Hrana test server self-test"
+  python3 -m unittest discover -s tests/hrana_server 2>&1 | tail -n 3
+  echo "== Node suites (adapter contract, Prisma end-to-end, differential)"
+  sh tests/e2e/generate.sh
+  node --test tests/node/ tests/e2e/
 fi

@@ -1,5 +1,6 @@
 #include "local/lane.hpp"
 
+#include <chrono>
 #include <utility>
 
 namespace libsql::detail {
@@ -9,6 +10,7 @@ void LaneQueue::post(LaneTask task) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       tasks_.push_back(std::move(task));
+      size_.store(tasks_.size(), std::memory_order_release);
       cv_.notify_one();
       return;
     }
@@ -17,11 +19,23 @@ void LaneQueue::post(LaneTask task) {
 }
 
 LaneTask LaneQueue::take() {
+  // Spin briefly before sleeping: a caller waiting on one query at a time sends the next one
+  // within microseconds, and a futex sleep + wake costs more than the query (architecture.md,
+  // "Latency budget").
+  if (size_.load(std::memory_order_acquire) == 0) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    while (size_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return !tasks_.empty() || stopping_; });
   if (tasks_.empty()) return {};
   LaneTask task = std::move(tasks_.front());
   tasks_.pop_front();
+  size_.store(tasks_.size(), std::memory_order_release);
   return task;
 }
 
@@ -29,6 +43,7 @@ std::deque<LaneTask> LaneQueue::stop() {
   std::lock_guard<std::mutex> lock(mu_);
   stopping_ = true;
   cv_.notify_all();
+  size_.store(0, std::memory_order_release);
   return std::exchange(tasks_, {});
 }
 

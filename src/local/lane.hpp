@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -21,6 +22,8 @@ using LaneTask = std::function<void(Connection*)>;
 /// a task that outlives the engine object (re-routed from a reader, say) stays safe.
 class LaneQueue {
  public:
+  static constexpr std::chrono::microseconds kSpin{50};
+
   /// Queues a task; when the lane has stopped, runs task(nullptr) at once instead.
   void post(LaneTask task);
   /// Blocks until a task is available (returns it) or the lane stops (returns empty).
@@ -33,6 +36,7 @@ class LaneQueue {
   std::condition_variable cv_;
   std::deque<LaneTask> tasks_;
   bool stopping_ = false;
+  std::atomic<std::size_t> size_{0};  // tasks_.size(), readable without the lock (spinning)
 };
 
 /// Worker threads, each owning one connection, serving one FIFO queue.
