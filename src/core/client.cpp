@@ -6,6 +6,7 @@
 #include "core/engine.hpp"
 #include "core/url.hpp"
 #include "local/local_engine.hpp"
+#include "remote/remote_engine.hpp"
 
 namespace libsql {
 namespace {
@@ -31,15 +32,22 @@ const std::shared_ptr<detail::Engine>& require(const std::shared_ptr<detail::Eng
 
 Client Client::open(const Config& config) {
   detail::ParsedUrl url = detail::parse_url(config.url, config.tls);
-  if (url.scheme != detail::Scheme::File) {
+  if (url.scheme == detail::Scheme::Ws || url.scheme == detail::Scheme::Wss) {
     throw Error(ErrorKind::Misuse, 0, "URL_SCHEME_NOT_SUPPORTED",
-                "URL_SCHEME_NOT_SUPPORTED: remote databases (libsql:, https:, http:, ws:, wss:) "
-                "are not available yet in this build of libsql-cpp; use a file: URL or :memory:");
+                "URL_SCHEME_NOT_SUPPORTED: WebSocket URLs (ws:, wss:) are not supported yet; the "
+                "same server speaks Hrana over HTTP: use libsql://, https:// or http://");
   }
   if (!config.sync_url.empty()) {
     throw Error(ErrorKind::Misuse, 0, "SYNC_NOT_SUPPORTED",
                 "SYNC_NOT_SUPPORTED: embedded replicas (syncUrl) are not available yet in this "
                 "build of libsql-cpp");
+  }
+  if (url.scheme != detail::Scheme::File) {
+    if (!config.encryption_key.empty()) {
+      throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
+                  "ENCRYPTION_NOT_SUPPORTED: encryptionKey is not supported for remote databases yet");
+    }
+    return Client(detail::RemoteEngine::open(url, config));
   }
   return Client(detail::LocalEngine::open(url, config));
 }

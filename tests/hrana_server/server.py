@@ -172,6 +172,9 @@ class Conn:
         self.db = db
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, int(busy_timeout_ms))
+        # libsql-server enables foreign keys on every connection (tursodatabase/libsql#981:
+        # "it was always enabled in libsql-server by default").
+        self.exec_simple("PRAGMA foreign_keys=ON")
 
     def close(self):
         if self.db:

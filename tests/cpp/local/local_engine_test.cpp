@@ -176,11 +176,11 @@ TEST(LocalEngineBadInput, AFileThatIsNotADatabaseIsNotADb) {
   EXPECT_EQ(err, "SQLITE_NOTADB | SQLITE_NOTADB: file is not a database") << err;
 }
 
-TEST(LocalEngineBadInput, RemoteUrlsParseButSayTheRemoteEngineIsNotAvailableYet) {
-  for (const char* url : {"libsql://db.example.com", "https://db.example.com", "http://localhost:8080",
-                          "ws://localhost:8080", "wss://db.example.com"}) {
+TEST(LocalEngineBadInput, WebSocketUrlsAreRefusedWithAHint) {
+  for (const char* url : {"ws://localhost:8080", "wss://db.example.com"}) {
     std::string err = open_error({.url = url});
-    EXPECT_NE(err.find("not available yet"), std::string::npos) << err;
+    EXPECT_NE(err.find("URL_SCHEME_NOT_SUPPORTED"), std::string::npos) << err;
+    EXPECT_NE(err.find("use libsql://"), std::string::npos) << err;
   }
   EXPECT_NE(open_error({.url = "libsql://h?tls=0"}).find("URL_INVALID"), std::string::npos);
 }

@@ -1,0 +1,492 @@
+#include "remote/hrana_json.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+namespace libsql::detail::hrana {
+namespace {
+
+// ---------- writing ----------
+
+void write_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void write_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    throw Error(ErrorKind::Misuse, 0, "ARGS_INVALID",
+                "ARGS_INVALID: NaN and infinite numbers cannot be sent to a remote database");
+  }
+  char buf[32];
+  int n = std::snprintf(buf, sizeof buf, "%.17g", d);
+  std::string_view text(buf, static_cast<std::size_t>(n));
+  out += text;
+  // Keep it a float for every JSON reader (e.g. Python reads "-0" as the integer 0).
+  if (text.find_first_of(".eEn") == std::string_view::npos) out += ".0";
+}
+
+void write_value(std::string& out, const Value& v) {
+  switch (v.index()) {
+    case 0: out += R"({"type":"null"})"; break;
+    case 1:
+      out += R"({"type":"integer","value":")";
+      out += std::to_string(std::get<std::int64_t>(v));
+      out += "\"}";
+      break;
+    case 2:
+      out += R"({"type":"float","value":)";
+      write_double(out, std::get<double>(v));
+      out += "}";
+      break;
+    case 3:
+      out += R"({"type":"text","value":)";
+      write_string(out, std::get<std::string>(v));
+      out += "}";
+      break;
+    case 4:
+      out += R"({"type":"blob","base64":")";
+      out += base64_encode(std::get<Blob>(v).bytes);
+      out += "\"}";
+      break;
+    default: break;
+  }
+}
+
+void write_stmt(std::string& out, const Statement& s, bool want_rows) {
+  out += R"({"sql":)";
+  write_string(out, s.sql);
+  out += R"(,"args":[)";
+  for (std::size_t i = 0; i < s.args.size(); ++i) {
+    if (i) out.push_back(',');
+    write_value(out, s.args[i]);
+  }
+  out += R"(],"named_args":[)";
+  for (std::size_t i = 0; i < s.named_args.size(); ++i) {
+    if (i) out.push_back(',');
+    out += R"({"name":)";
+    write_string(out, s.named_args[i].first);
+    out += R"(,"value":)";
+    write_value(out, s.named_args[i].second);
+    out += "}";
+  }
+  out += R"(],"want_rows":)";
+  out += want_rows ? "true}" : "false}";
+}
+
+void write_condition(std::string& out, const Condition& c) {
+  switch (c.type) {
+    case Condition::Type::Ok: out += R"({"type":"ok","step":)" + std::to_string(c.step) + "}"; break;
+    case Condition::Type::Error: out += R"({"type":"error","step":)" + std::to_string(c.step) + "}"; break;
+    case Condition::Type::Not:
+      out += R"({"type":"not","cond":)";
+      write_condition(out, c.conds.at(0));
+      out += "}";
+      break;
+    case Condition::Type::And:
+    case Condition::Type::Or:
+      out += c.type == Condition::Type::And ? R"({"type":"and","conds":[)" : R"({"type":"or","conds":[)";
+      for (std::size_t i = 0; i < c.conds.size(); ++i) {
+        if (i) out.push_back(',');
+        write_condition(out, c.conds[i]);
+      }
+      out += "]}";
+      break;
+  }
+}
+
+// ---------- reading ----------
+
+[[noreturn]] void proto(const std::string& what) {
+  throw Error(ErrorKind::Protocol, 0, "HRANA_PROTO_ERROR", "HRANA_PROTO_ERROR: " + what);
+}
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+std::string_view get_string(const element& e, const char* what) {
+  std::string_view s;
+  if (e.get_string().get(s)) proto(std::string("expected a string for ") + what);
+  return s;
+}
+
+std::optional<std::string> optional_string(const object& o, const char* key) {
+  element e;
+  if (o[key].get(e) || e.is_null()) return std::nullopt;
+  return std::string(get_string(e, key));
+}
+
+std::int64_t parse_i64(std::string_view s) {
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || s.empty()) {
+    proto("invalid integer value \"" + std::string(s.substr(0, 40)) + "\"");
+  }
+  return v;
+}
+
+Value read_value(const element& e) {
+  object o;
+  if (e.get_object().get(o)) proto("a value must be an object");
+  std::string_view type = get_string(o["type"], "value.type");
+  if (type == "null") return Value();
+  if (type == "integer") {
+    element v;
+    if (o["value"].get(v)) proto("integer value without \"value\"");
+    std::string_view s;
+    if (!v.get_string().get(s)) return Value(parse_i64(s));
+    std::int64_t i = 0;  // tolerate a JSON number
+    if (!v.get_int64().get(i)) return Value(i);
+    proto("invalid integer value");
+  }
+  if (type == "float") {
+    element v;
+    if (o["value"].get(v)) proto("float value without \"value\"");
+    if (v.is_null()) return Value();  // some servers send null for a non-finite float
+    double d = 0;
+    if (v.get_double().get(d)) proto("invalid float value");
+    return Value(d);
+  }
+  if (type == "text") {
+    return Value(std::string(get_string(o["value"], "text value")));
+  }
+  if (type == "blob") {
+    element b;
+    if (o["base64"].get(b)) return Value(Blob{});
+    auto blob = base64_decode(get_string(b, "blob base64"));
+    if (!blob) proto("invalid base64 in a blob value");
+    return Value(std::move(*blob));
+  }
+  proto("unknown value type \"" + std::string(type) + "\"");
+}
+
+ResultSet read_stmt_result(const element& e) {
+  object o;
+  if (e.get_object().get(o)) proto("a statement result must be an object");
+  ResultSet rs;
+  simdjson::dom::array cols;
+  if (o["cols"].get_array().get(cols)) proto("statement result without \"cols\"");
+  for (element c : cols) {
+    object co;
+    if (c.get_object().get(co)) proto("a column must be an object");
+    Column col;
+    if (auto n = optional_string(co, "name")) col.name = *n;
+    if (auto d = optional_string(co, "decltype")) col.decltype_ = *d;
+    rs.columns.push_back(std::move(col));
+  }
+  simdjson::dom::array rows;
+  if (o["rows"].get_array().get(rows)) proto("statement result without \"rows\"");
+  rs.rows.reserve(rows.size());
+  for (element r : rows) {
+    simdjson::dom::array cells;
+    if (r.get_array().get(cells)) proto("a row must be an array");
+    Row row;
+    row.reserve(rs.columns.size());
+    for (element cell : cells) row.push_back(read_value(cell));
+    if (row.size() != rs.columns.size()) proto("a row has a different number of cells than columns");
+    rs.rows.push_back(std::move(row));
+  }
+  element arc;
+  if (!o["affected_row_count"].get(arc) && !arc.is_null()) {
+    std::int64_t n = 0;
+    if (arc.get_int64().get(n)) proto("invalid affected_row_count");
+    rs.rows_affected = n;
+  }
+  if (auto rowid = optional_string(o, "last_insert_rowid")) rs.last_insert_rowid = parse_i64(*rowid);
+  return rs;
+}
+
+HranaError read_error(const element& e) {
+  object o;
+  if (e.get_object().get(o)) proto("an error must be an object");
+  HranaError err;
+  err.message = std::string(get_string(o["message"], "error.message"));
+  if (auto c = optional_string(o, "code")) err.code = *c;
+  return err;
+}
+
+const char* type_name(Request::Type t) {
+  switch (t) {
+    case Request::Type::Execute: return "execute";
+    case Request::Type::Batch: return "batch";
+    case Request::Type::Sequence: return "sequence";
+    case Request::Type::Close: return "close";
+  }
+  return "?";
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+}  // namespace
+
+Request execute(Statement stmt, bool want_rows) {
+  Request r;
+  r.type = Request::Type::Execute;
+  r.stmt = std::move(stmt);
+  r.want_rows = want_rows;
+  return r;
+}
+Request batch(std::vector<Step> steps) {
+  Request r;
+  r.type = Request::Type::Batch;
+  r.steps = std::move(steps);
+  return r;
+}
+Request sequence(std::string sql) {
+  Request r;
+  r.type = Request::Type::Sequence;
+  r.sql = std::move(sql);
+  return r;
+}
+Request close() {
+  Request r;
+  r.type = Request::Type::Close;
+  return r;
+}
+
+std::string encode_pipeline(const std::optional<std::string>& baton, const std::vector<Request>& requests) {
+  std::string out;
+  out.reserve(256);
+  out += R"({"baton":)";
+  if (baton) write_string(out, *baton);
+  else out += "null";
+  out += R"(,"requests":[)";
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (i) out.push_back(',');
+    const Request& r = requests[i];
+    switch (r.type) {
+      case Request::Type::Execute:
+        out += R"({"type":"execute","stmt":)";
+        write_stmt(out, r.stmt, r.want_rows);
+        out += "}";
+        break;
+      case Request::Type::Batch:
+        out += R"({"type":"batch","batch":{"steps":[)";
+        for (std::size_t j = 0; j < r.steps.size(); ++j) {
+          if (j) out.push_back(',');
+          out += "{";
+          if (r.steps[j].condition) {
+            out += R"("condition":)";
+            write_condition(out, *r.steps[j].condition);
+            out += ",";
+          }
+          out += R"("stmt":)";
+          write_stmt(out, r.steps[j].stmt, r.steps[j].want_rows);
+          out += "}";
+        }
+        out += "]}}";
+        break;
+      case Request::Type::Sequence:
+        out += R"({"type":"sequence","sql":)";
+        write_string(out, r.sql);
+        out += "}";
+        break;
+      case Request::Type::Close: out += R"({"type":"close"})"; break;
+    }
+  }
+  out += "]}";
+  return out;
+}
+
+PipelineResponse decode_pipeline(std::string_view body, const std::vector<Request>& requests) {
+  thread_local simdjson::dom::parser parser;
+  element doc;
+  if (auto err = parser.parse(body.data(), body.size()).get(doc)) {
+    proto(std::string("the response is not valid JSON (") + simdjson::error_message(err) + ")");
+  }
+  object root;
+  if (doc.get_object().get(root)) proto("the response is not a JSON object");
+  PipelineResponse out;
+  out.baton = optional_string(root, "baton");
+  out.base_url = optional_string(root, "base_url");
+  simdjson::dom::array results;
+  if (root["results"].get_array().get(results)) proto("the response has no \"results\" array");
+  if (results.size() != requests.size()) {
+    proto("the server returned " + std::to_string(results.size()) + " results for " +
+          std::to_string(requests.size()) + " requests");
+  }
+  std::size_t i = 0;
+  for (element r : results) {
+    const Request& req = requests[i++];
+    object ro;
+    if (r.get_object().get(ro)) proto("a result must be an object");
+    std::string_view type = get_string(ro["type"], "result.type");
+    StreamResult sr;
+    if (type == "error") {
+      element e;
+      if (ro["error"].get(e)) proto("an error result without \"error\"");
+      sr.error = read_error(e);
+    } else if (type == "ok") {
+      object resp;
+      if (ro["response"].get_object().get(resp)) proto("an ok result without \"response\"");
+      std::string_view rtype = get_string(resp["type"], "response.type");
+      if (rtype != type_name(req.type)) {
+        proto("response type \"" + std::string(rtype) + "\" does not match request type \"" +
+              type_name(req.type) + "\"");
+      }
+      if (req.type == Request::Type::Execute) {
+        element res;
+        if (resp["result"].get(res)) proto("an execute response without \"result\"");
+        sr.execute = read_stmt_result(res);
+      } else if (req.type == Request::Type::Batch) {
+        object res;
+        if (resp["result"].get_object().get(res)) proto("a batch response without \"result\"");
+        simdjson::dom::array steps, errors;
+        if (res["step_results"].get_array().get(steps) || res["step_errors"].get_array().get(errors)) {
+          proto("a batch result without step_results / step_errors");
+        }
+        if (steps.size() != req.steps.size() || errors.size() != req.steps.size()) {
+          proto("a batch result with a different number of steps than requested");
+        }
+        for (element s : steps) {
+          if (s.is_null()) sr.batch.step_results.emplace_back();
+          else sr.batch.step_results.emplace_back(read_stmt_result(s));
+        }
+        for (element e : errors) {
+          if (e.is_null()) sr.batch.step_errors.emplace_back();
+          else sr.batch.step_errors.emplace_back(read_error(e));
+        }
+      }
+    } else {
+      proto("unknown result type \"" + std::string(type) + "\"");
+    }
+    out.results.push_back(std::move(sr));
+  }
+  return out;
+}
+
+Error to_error(const HranaError& e) {
+  std::string msg = e.message;
+  // Strip what servers put around SQLite's own message, so it reads as it does locally.
+  for (std::string_view prefix : {"SQLite error: ", "SQL input error: ", "SQL string could not be parsed: "}) {
+    if (starts_with(msg, prefix)) {
+      msg.erase(0, prefix.size());
+      break;
+    }
+  }
+  if (std::size_t at = msg.rfind(" (at offset "); at != std::string::npos && !msg.empty() && msg.back() == ')') {
+    msg.erase(at);
+  }
+  const std::string& code = e.code;
+  auto misuse = [&](const std::string& name) {
+    return Error(ErrorKind::Misuse, 0, name, name + ": " + msg);
+  };
+  if (code == "ARGS_INVALID" || code == "ARGS_BOTH_POSITIONAL_AND_NAMED") return misuse("ARGS_INVALID");
+  if (code == "SQL_MANY_STATEMENTS" || code == "SQL_NO_STATEMENT") return misuse(code);
+  if (code == "STREAM_EXPIRED") {
+    return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
+                 "TRANSACTION_CLOSED: the server ended the transaction: " + msg);
+  }
+
+  int ext = -1;
+  if (starts_with(code, "SQLITE_")) {
+    ext = sqlite_code_from_name(code);
+    if (ext < 0) ext = 1;  // sqld reports plain SQLITE_ERROR as SQLITE_UNKNOWN
+  } else if (code == "SQL_PARSE_ERROR" || code == "SQL_INPUT_ERROR") {
+    ext = 1;
+  } else if (code == "TRANSACTION_TIMEOUT" || code == "TRANSACTION_BUSY" || code == "BLOCKED") {
+    ext = 5;  // SQLITE_BUSY: the database is locked by someone else
+  }
+  // sqld sends base codes only; the message says which constraint failed.
+  if (ext < 0 || ext == 19) {
+    struct Pattern {
+      std::string_view text;
+      int code;
+    };
+    static constexpr Pattern kPatterns[] = {
+        {"UNIQUE constraint failed", 2067},  {"NOT NULL constraint failed", 1299},
+        {"FOREIGN KEY constraint failed", 787}, {"CHECK constraint failed", 275},
+    };
+    for (const auto& p : kPatterns) {
+      if (msg.find(p.text) != std::string::npos) {
+        ext = p.code;
+        break;
+      }
+    }
+  }
+  if (ext < 0) {
+    // A server code we do not know (tursodb's PREPARE_ERROR, ...): a generic SQLite error
+    // that keeps the server's code in its text.
+    return Error(ErrorKind::Sqlite, 1, code.empty() ? "SQLITE_ERROR" : code,
+                 "SQLITE_ERROR: " + (code.empty() ? msg : code + ": " + msg));
+  }
+  return Error(ErrorKind::Sqlite, ext, sqlite_code_name(ext), sqlite_code_name(ext & 0xff) + ": " + msg);
+}
+
+std::string base64_encode(const std::vector<std::byte>& bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    unsigned n = (std::to_integer<unsigned>(bytes[i]) << 16) | (std::to_integer<unsigned>(bytes[i + 1]) << 8) |
+                 std::to_integer<unsigned>(bytes[i + 2]);
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(kAlphabet[(n >> 6) & 63]);
+    out.push_back(kAlphabet[n & 63]);
+  }
+  if (i < bytes.size()) {
+    unsigned n = std::to_integer<unsigned>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= std::to_integer<unsigned>(bytes[i + 1]) << 8;
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::optional<Blob> base64_decode(std::string_view text) {
+  auto digit = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
+  Blob out;
+  out.bytes.reserve(text.size() * 3 / 4);
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int d = digit(c);
+    if (d < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.bytes.push_back(static_cast<std::byte>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+}  // namespace libsql::detail::hrana

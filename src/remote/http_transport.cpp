@@ -1,0 +1,221 @@
+#include "remote/http_transport.hpp"
+
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "core/engine.hpp"
+#include "remote/curl_handles.hpp"
+
+namespace libsql::detail {
+namespace {
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+void curl_global_once() {
+  static CurlGlobal global;  // thread-safe static init; curl_global_init is not thread-safe
+  (void)global;
+}
+
+std::string curl_code_name(int code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST: return "CURLE_COULDNT_RESOLVE_HOST";
+    case CURLE_COULDNT_RESOLVE_PROXY: return "CURLE_COULDNT_RESOLVE_PROXY";
+    case CURLE_COULDNT_CONNECT: return "CURLE_COULDNT_CONNECT";
+    case CURLE_OPERATION_TIMEDOUT: return "CURLE_OPERATION_TIMEDOUT";
+    case CURLE_GOT_NOTHING: return "CURLE_GOT_NOTHING";
+    case CURLE_RECV_ERROR: return "CURLE_RECV_ERROR";
+    case CURLE_SEND_ERROR: return "CURLE_SEND_ERROR";
+    case CURLE_PARTIAL_FILE: return "CURLE_PARTIAL_FILE";
+    case CURLE_HTTP2: return "CURLE_HTTP2";
+    case CURLE_HTTP2_STREAM: return "CURLE_HTTP2_STREAM";
+    case CURLE_SSL_CONNECT_ERROR: return "CURLE_SSL_CONNECT_ERROR";
+    case CURLE_PEER_FAILED_VERIFICATION: return "CURLE_PEER_FAILED_VERIFICATION";
+    case CURLE_SSL_CERTPROBLEM: return "CURLE_SSL_CERTPROBLEM";
+    case CURLE_SSL_CIPHER: return "CURLE_SSL_CIPHER";
+    case CURLE_SSL_CACERT_BADFILE: return "CURLE_SSL_CACERT_BADFILE";
+    case CURLE_URL_MALFORMAT: return "CURLE_URL_MALFORMAT";
+    case CURLE_OUT_OF_MEMORY: return "CURLE_OUT_OF_MEMORY";
+    case CURLE_ABORTED_BY_CALLBACK: return "CURLE_ABORTED_BY_CALLBACK";
+    default: return "CURLE_" + std::to_string(code);
+  }
+}
+
+}  // namespace
+
+Error http_transport_error(int curl_code, const std::string& url, const std::string& detail) {
+  std::string name = curl_code_name(curl_code);
+  std::string text = curl_easy_strerror(static_cast<CURLcode>(curl_code));
+  if (!detail.empty() && detail != text) text += " (" + detail + ")";
+  ErrorKind kind = curl_code == CURLE_OPERATION_TIMEDOUT ? ErrorKind::Timeout : ErrorKind::Network;
+  return Error(kind, 0, name, name + ": " + text + " [" + url + "]");
+}
+
+struct HttpTransport::Transfer {
+  HttpRequest request;
+  Callback<HttpResponse> done;
+  HttpResponse response;
+  EasyHandle easy;
+  SlistHandle headers;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+};
+
+HttpTransport::HttpTransport(HttpOptions options) : options_(options) {
+  curl_global_once();
+  CURLM* multi = curl_multi_init();
+  if (multi == nullptr) {
+    throw Error(ErrorKind::Network, 0, "CURLE_OUT_OF_MEMORY", "CURLE_OUT_OF_MEMORY: curl_multi_init failed");
+  }
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.concurrency));
+  multi_ = multi;
+  io_ = std::thread([this] { run(); });
+}
+
+HttpTransport::~HttpTransport() { close(); }
+
+void HttpTransport::post(HttpRequest request, Callback<HttpResponse> done) {
+  auto t = std::make_unique<Transfer>();
+  t->request = std::move(request);
+  t->done = std::move(done);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(t));
+      curl_multi_wakeup(static_cast<CURLM*>(multi_));
+      return;
+    }
+  }
+  t->done(client_closed_error());
+}
+
+void HttpTransport::close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !io_.joinable()) return;
+    stopping_ = true;
+    if (multi_ != nullptr) curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  }
+  if (io_.joinable()) {
+    if (io_.get_id() == std::this_thread::get_id()) {
+      io_.detach();  // closed from a callback: the loop ends after it returns
+    } else {
+      io_.join();
+    }
+  }
+}
+
+void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
+  CURL* easy = curl_easy_init();
+  if (easy == nullptr) {
+    t->done(http_transport_error(CURLE_OUT_OF_MEMORY, t->request.url, "curl_easy_init failed"));
+    return;
+  }
+  t->easy.reset(easy);
+  curl_slist* h = curl_slist_append(nullptr, "Content-Type: application/json");
+  h = curl_slist_append(h, "Expect:");  // no 100-continue round trip for larger bodies
+  if (!t->request.auth_token.empty()) {
+    std::string auth = "Authorization: Bearer " + t->request.auth_token;
+    h = curl_slist_append(h, auth.c_str());
+  }
+  t->headers.reset(h);
+  curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->request.body.data());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request.body.size()));
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers.get());
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error_buffer);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION,
+                   +[](char* data, size_t size, size_t n, void* user) -> size_t {
+                     static_cast<std::string*>(user)->append(data, size * n);
+                     return size * n;
+                   });
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t->response.body);
+  Transfer* raw = t.release();
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, raw);
+  CURLMcode mc = curl_multi_add_handle(static_cast<CURLM*>(multi_), easy);
+  if (mc != CURLM_OK) {
+    std::unique_ptr<Transfer> back(raw);
+    back->done(Error(ErrorKind::Network, 0, "CURLM_ERROR",
+                     std::string("CURLM_ERROR: ") + curl_multi_strerror(mc)));
+    return;
+  }
+  ++active_;
+  in_flight_.insert(raw);
+}
+
+void HttpTransport::finish_transfer(Transfer* raw, int code) {
+  std::unique_ptr<Transfer> t(raw);
+  curl_multi_remove_handle(static_cast<CURLM*>(multi_), t->easy.get());
+  in_flight_.erase(raw);
+  --active_;
+  if (code != CURLE_OK) {
+    t->done(http_transport_error(code, t->request.url, t->error_buffer));
+    return;
+  }
+  curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &t->response.status);
+  char* ct = nullptr;
+  curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_TYPE, &ct);
+  if (ct != nullptr) t->response.content_type = ct;
+  t->done(std::move(t->response));
+}
+
+void HttpTransport::run() {
+  auto* multi = static_cast<CURLM*>(multi_);
+  for (;;) {
+    std::deque<std::unique_ptr<Transfer>> starting;
+    bool stopping = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping = stopping_;
+      while (!stopping && !queue_.empty() &&
+             active_ + static_cast<int>(starting.size()) < options_.concurrency) {
+        starting.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    if (stopping) break;
+    for (auto& t : starting) start_transfer(std::move(t));
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Transfer* t = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+      finish_transfer(t, msg->data.result);
+    }
+    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+  }
+  // Stopping: fail everything still queued or in flight.
+  std::deque<std::unique_ptr<Transfer>> rest;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    rest.swap(queue_);
+  }
+  for (auto& t : rest) t->done(client_closed_error());
+  for (Transfer* t : in_flight_) {
+    curl_multi_remove_handle(multi, t->easy.get());
+    std::unique_ptr<Transfer> owned(t);
+    owned->done(client_closed_error());
+  }
+  in_flight_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    multi_ = nullptr;
+  }
+  curl_multi_cleanup(multi);
+}
+
+}  // namespace libsql::detail

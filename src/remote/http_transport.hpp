@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "libsql/client.hpp"
+
+namespace libsql::detail {
+
+struct HttpRequest {
+  std::string url{};
+  std::string body{};
+  std::string auth_token{};  ///< sent as `Authorization: Bearer`; never logged
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body{};
+  std::string content_type{};
+};
+
+struct HttpOptions {
+  int concurrency = 20;                               ///< requests in flight at once
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds request_timeout{0};       ///< 0 = none
+};
+
+/// libcurl's multi interface on one I/O thread: keep-alive connections, HTTP/2 when the
+/// server offers it (multiplexed), TLS always verified, bounded parallelism. Thread-safe.
+/// Callbacks run on the I/O thread: keep them short, never block.
+class HttpTransport {
+ public:
+  explicit HttpTransport(HttpOptions options);
+  HttpTransport(const HttpTransport&) = delete;
+  HttpTransport& operator=(const HttpTransport&) = delete;
+  ~HttpTransport();
+
+  void post(HttpRequest request, Callback<HttpResponse> done);
+  /// Fails queued and in-flight requests with CLIENT_CLOSED and stops the I/O thread.
+  void close();
+
+ private:
+  struct Transfer;
+  void run();
+  void start_transfer(std::unique_ptr<Transfer> t);
+  void finish_transfer(Transfer* t, int curl_code);
+
+  HttpOptions options_;
+  void* multi_ = nullptr;  // CURLM*, owned by the I/O thread once it runs
+  std::mutex mu_;
+  std::deque<std::unique_ptr<Transfer>> queue_;
+  bool stopping_ = false;
+  int active_ = 0;                           // I/O thread only
+  std::unordered_set<Transfer*> in_flight_;  // I/O thread only
+  std::thread io_;
+};
+
+/// `libsql::Error` for a failed transfer (curl code) — never contains the token.
+Error http_transport_error(int curl_code, const std::string& url, const std::string& detail);
+
+}  // namespace libsql::detail

@@ -1,0 +1,505 @@
+#include "remote/remote_engine.hpp"
+
+#include <simdjson.h>
+
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <utility>
+
+namespace libsql::detail {
+namespace {
+
+using hrana::Condition;
+using hrana::PipelineResponse;
+using hrana::Request;
+using hrana::Step;
+
+template <class T>
+void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
+  try {
+    done(std::move(outcome));
+  } catch (...) {
+  }
+}
+
+const char* begin_sql(TransactionMode mode) {
+  // Stock SQLite servers have no BEGIN READONLY; a read batch is a deferred transaction.
+  return mode == TransactionMode::Write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
+}
+
+Step plain_step(std::string sql, std::optional<Condition> cond) {
+  Step s;
+  s.stmt = Statement(std::move(sql));
+  s.want_rows = false;
+  s.condition = std::move(cond);
+  return s;
+}
+
+/// A JSON `{"message", "code"}` body, as sqld sends for some HTTP errors.
+std::optional<hrana::HranaError> json_error_body(const std::string& body) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  if (parser.parse(body.data(), body.size()).get_object().get(o)) return std::nullopt;
+  std::string_view message;
+  if (o["message"].get_string().get(message)) return std::nullopt;
+  hrana::HranaError e;
+  e.message = std::string(message);
+  std::string_view code;
+  if (!o["code"].get_string().get(code)) e.code = std::string(code);
+  return e;
+}
+
+/// An HTTP answer that is not a pipeline response: the error the caller gets.
+Error http_error(const HttpResponse& r, bool in_stream) {
+  const std::string status = std::to_string(r.status);
+  if (r.status == 401 || r.status == 403) {
+    return Error(ErrorKind::Auth, 0, "AUTH_FAILED",
+                 "AUTH_FAILED: the server rejected the credentials (HTTP " + status + ")");
+  }
+  auto json = json_error_body(r.body);
+  if (json && json->code == "STREAM_EXPIRED") {
+    return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
+                 "TRANSACTION_CLOSED: the server ended the transaction: its stream expired (" +
+                     json->message + ")");
+  }
+  if (in_stream && r.status == 400 && r.body.find("baton") != std::string::npos) {
+    return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
+                 "TRANSACTION_CLOSED: the server ended the transaction: " + r.body.substr(0, 200));
+  }
+  if (json) {
+    return Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
+                 "SERVER_ERROR: " + (json->code.empty() ? "" : json->code + ": ") + json->message +
+                     " (HTTP " + status + ")");
+  }
+  std::string text = r.body.substr(0, 200);
+  return Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
+               "SERVER_ERROR: Server returned HTTP status " + status + (text.empty() ? "" : ": " + text));
+}
+
+/// The first error among a batch's statement steps [first, last), or the TRANSACTION_CLOSED
+/// error of a step that was skipped.
+std::optional<Error> batch_error(const hrana::BatchResult& b, std::size_t first, std::size_t last) {
+  for (std::size_t i = first; i < last; ++i) {
+    if (b.step_errors[i]) return hrana::to_error(*b.step_errors[i]);
+    if (!b.step_results[i]) {
+      return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
+                   "TRANSACTION_CLOSED: the statement was not executed because the transaction ended");
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<ResultSet> take_results(hrana::BatchResult& b, std::size_t first, std::size_t last) {
+  std::vector<ResultSet> out;
+  out.reserve(last - first);
+  for (std::size_t i = first; i < last; ++i) out.push_back(std::move(*b.step_results[i]));
+  return out;
+}
+
+}  // namespace
+
+std::string pipeline_url_for(const ParsedUrl& url) {
+  std::string base = url.tls ? "https://" : "http://";
+  base += url.host;
+  if (url.port) base += ":" + std::to_string(*url.port);
+  std::string path = url.path.empty() ? "/" : url.path;
+  std::size_t slash = path.rfind('/');
+  path = path.substr(0, slash + 1);  // the base's "directory", as URL resolution does
+  return base + path + "v2/pipeline";
+}
+
+std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Config& config) {
+  HttpOptions options;
+  options.concurrency = config.concurrency > 0 ? config.concurrency : 20;
+  if (config.timeout.count() > 0) {
+    options.request_timeout = config.timeout;
+    options.connect_timeout = config.timeout;
+  }
+  std::string token = url.auth_token ? *url.auth_token : config.auth_token;
+  return std::shared_ptr<RemoteEngine>(new RemoteEngine(pipeline_url_for(url), std::move(token), options));
+}
+
+RemoteEngine::RemoteEngine(std::string pipeline_url, std::string auth_token, HttpOptions options)
+    : pipeline_url_(std::move(pipeline_url)),
+      auth_token_(std::move(auth_token)),
+      http_(std::make_unique<HttpTransport>(options)) {}
+
+RemoteEngine::~RemoteEngine() { close(); }
+
+void RemoteEngine::close() {
+  if (closed_.exchange(true)) return;
+  http_->close();
+}
+
+void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> baton,
+                            std::vector<Request> requests, Callback<PipelineResponse> done) {
+  if (closed_) return deliver(done, Outcome<PipelineResponse>(client_closed_error()));
+  std::string body;
+  try {
+    body = hrana::encode_pipeline(baton, requests);
+  } catch (const Error& e) {
+    return deliver(done, Outcome<PipelineResponse>(e));
+  }
+  const bool in_stream = baton.has_value();
+  http_->post(HttpRequest{url, std::move(body), auth_token_},
+              [requests = std::move(requests), done, in_stream](Outcome<HttpResponse> outcome) {
+                if (auto* e = std::get_if<Error>(&outcome)) return deliver(done, Outcome<PipelineResponse>(*e));
+                auto& r = std::get<HttpResponse>(outcome);
+                if (r.status < 200 || r.status >= 300) {
+                  return deliver(done, Outcome<PipelineResponse>(http_error(r, in_stream)));
+                }
+                try {
+                  deliver(done, Outcome<PipelineResponse>(hrana::decode_pipeline(r.body, requests)));
+                } catch (const Error& e) {
+                  deliver(done, Outcome<PipelineResponse>(e));
+                }
+              });
+}
+
+void RemoteEngine::execute(Statement stmt, Callback<ResultSet> done) {
+  std::vector<Request> reqs;
+  reqs.push_back(hrana::execute(std::move(stmt)));
+  reqs.push_back(hrana::close());
+  pipeline(pipeline_url_, std::nullopt, std::move(reqs), [done](Outcome<PipelineResponse> o) {
+    if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<ResultSet>(*e));
+    auto& r = std::get<PipelineResponse>(o);
+    if (r.results[0].error) return deliver(done, Outcome<ResultSet>(hrana::to_error(*r.results[0].error)));
+    deliver(done, Outcome<ResultSet>(std::move(r.results[0].execute)));
+  });
+}
+
+void RemoteEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
+                         Callback<std::vector<ResultSet>> done) {
+  // One request, atomic through step conditions: BEGIN; each statement if the previous
+  // step succeeded; COMMIT if the last one did; otherwise ROLLBACK.
+  const std::size_t n = stmts.size();
+  std::vector<Step> steps;
+  steps.push_back(plain_step(begin_sql(mode), std::nullopt));
+  for (std::size_t i = 0; i < n; ++i) {
+    Step s;
+    s.stmt = std::move(stmts[i]);
+    s.condition = Condition::ok(static_cast<int>(i));
+    steps.push_back(std::move(s));
+  }
+  steps.push_back(plain_step("COMMIT", Condition::ok(static_cast<int>(n))));
+  steps.push_back(plain_step("ROLLBACK", Condition::negate(Condition::ok(static_cast<int>(n + 1)))));
+  std::vector<Request> reqs;
+  reqs.push_back(hrana::batch(std::move(steps)));
+  reqs.push_back(hrana::close());
+  pipeline(pipeline_url_, std::nullopt, std::move(reqs), [done, n](Outcome<PipelineResponse> o) {
+    using R = std::vector<ResultSet>;
+    if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<R>(*e));
+    auto& r = std::get<PipelineResponse>(o);
+    if (r.results[0].error) return deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
+    auto& b = r.results[0].batch;
+    if (auto e = batch_error(b, 0, n + 2)) return deliver(done, Outcome<R>(*e));
+    deliver(done, Outcome<R>(take_results(b, 1, n + 1)));
+  });
+}
+
+void RemoteEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
+  // Each statement on its own (no transaction), each only if the previous one succeeded.
+  const std::size_t n = stmts.size();
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < n; ++i) {
+    Step s;
+    s.stmt = std::move(stmts[i]);
+    if (i > 0) s.condition = Condition::ok(static_cast<int>(i - 1));
+    steps.push_back(std::move(s));
+  }
+  std::vector<Request> reqs;
+  reqs.push_back(hrana::batch(std::move(steps)));
+  reqs.push_back(hrana::close());
+  pipeline(pipeline_url_, std::nullopt, std::move(reqs), [done, n](Outcome<PipelineResponse> o) {
+    using R = std::vector<ResultSet>;
+    if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<R>(*e));
+    auto& r = std::get<PipelineResponse>(o);
+    if (r.results[0].error) return deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
+    auto& b = r.results[0].batch;
+    if (auto e = batch_error(b, 0, n)) return deliver(done, Outcome<R>(*e));
+    deliver(done, Outcome<R>(take_results(b, 0, n)));
+  });
+}
+
+void RemoteEngine::execute_script(std::string sql, Callback<Done> done) {
+  std::vector<Request> reqs;
+  reqs.push_back(hrana::sequence(std::move(sql)));
+  reqs.push_back(hrana::close());
+  pipeline(pipeline_url_, std::nullopt, std::move(reqs), [done](Outcome<PipelineResponse> o) {
+    if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<Done>(*e));
+    auto& r = std::get<PipelineResponse>(o);
+    if (r.results[0].error) return deliver(done, Outcome<Done>(hrana::to_error(*r.results[0].error)));
+    deliver(done, Outcome<Done>(Done{}));
+  });
+}
+
+/// An interactive transaction: one Hrana stream. BEGIN travels with the first statement;
+/// COMMIT / ROLLBACK travel with the stream's close. Calls run one at a time, in order.
+class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<RemoteTxn> {
+ public:
+  RemoteTxn(std::shared_ptr<RemoteEngine> engine, TransactionMode mode)
+      : engine_(std::move(engine)), mode_(mode), url_(engine_->pipeline_url()) {}
+
+  void execute(Statement stmt, Callback<ResultSet> done) override {
+    std::vector<Statement> one;
+    one.push_back(std::move(stmt));
+    run_statements(std::move(one), [done](Outcome<std::vector<ResultSet>> o) {
+      if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<ResultSet>(*e));
+      deliver(done, Outcome<ResultSet>(std::move(std::get<std::vector<ResultSet>>(o).front())));
+    });
+  }
+
+  void batch(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
+    run_statements(std::move(stmts), std::move(done));
+  }
+
+  void execute_script(std::string sql, Callback<Done> done) override {
+    enqueue([this, sql = std::move(sql), done](Finish finish) mutable {
+      if (!begun_) {
+        // The server runs every request of a pipeline: the script must not run if BEGIN
+        // failed, so BEGIN goes first in a request of its own.
+        begin_then([this, sql = std::move(sql), done, finish]() mutable {
+          send_sequence(std::move(sql), done, finish);
+        }, [done, finish](const Error& e) {
+          deliver(done, Outcome<Done>(e));
+          finish();
+        });
+        return;
+      }
+      send_sequence(std::move(sql), done, finish);
+    }, [done](const Error& e) { deliver(done, Outcome<Done>(e)); });
+  }
+
+  void commit(Callback<Done> done) override { finish_with("COMMIT", std::move(done)); }
+  void rollback(Callback<Done> done) override { finish_with("ROLLBACK", std::move(done)); }
+  [[nodiscard]] bool active() const noexcept override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !ended_ && !engine_->closed();
+  }
+
+ private:
+  using Finish = std::function<void()>;
+  using Op = std::function<void(Finish)>;
+
+  struct Queued {
+    Op run;
+    std::function<void(const Error&)> reject;
+  };
+
+  void enqueue(Op op, std::function<void(const Error&)> reject) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!ended_ && !closing_) {
+        queue_.push_back(Queued{std::move(op), std::move(reject)});
+        if (busy_) return;
+        busy_ = true;
+        reject = nullptr;
+      }
+    }
+    if (reject) return reject_now(reject);  // callbacks never run under the lock
+    next();
+  }
+
+  void reject_now(const std::function<void(const Error&)>& reject) {
+    reject(engine_->closed() ? client_closed_error() : transaction_closed_error());
+  }
+
+  /// Runs the next queued call, if any. Only one runs at a time (batons are single-use).
+  void next() {
+    Queued q;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (queue_.empty()) {
+        busy_ = false;
+        return;
+      }
+      q = std::move(queue_.front());
+      queue_.pop_front();
+      if (ended_) {
+        // Ended by an earlier call's failure: fail the rest.
+        std::deque<Queued> rest;
+        rest.swap(queue_);
+        busy_ = false;
+        lockless_reject(q, rest);
+        return;
+      }
+    }
+    auto self = shared_from_this();
+    q.run([self] { self->next(); });
+  }
+
+  void lockless_reject(Queued& q, std::deque<Queued>& rest) {
+    reject_now(q.reject);
+    for (auto& r : rest) reject_now(r.reject);
+  }
+
+  /// Sends `requests` on this stream and tracks the baton; `done` gets the response.
+  void send(std::vector<Request> requests, Callback<PipelineResponse> done, bool closing) {
+    auto self = shared_from_this();
+    std::optional<std::string> baton;
+    std::string url;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      baton = baton_;
+      url = url_;
+    }
+    engine_->pipeline(url, baton, std::move(requests), [self, done, closing](Outcome<PipelineResponse> o) {
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        if (auto* r = std::get_if<PipelineResponse>(&o)) {
+          self->baton_ = r->baton;
+          if (r->base_url) self->url_ = *r->base_url + (r->base_url->back() == '/' ? "" : "/") + "v2/pipeline";
+          // No baton back: the server closed the stream, and the transaction with it.
+          if (!r->baton) self->ended_ = true;
+        } else {
+          self->ended_ = true;  // any HTTP failure kills the stream
+        }
+        if (closing) self->ended_ = true;
+      }
+      done(std::move(o));
+    });
+  }
+
+  void begin_then(std::function<void()> then, std::function<void(const Error&)> fail) {
+    std::vector<Request> reqs;
+    reqs.push_back(hrana::execute(Statement(begin_sql(mode_)), false));
+    send(std::move(reqs), [this, then = std::move(then), fail = std::move(fail)](Outcome<PipelineResponse> o) {
+      if (auto* e = std::get_if<Error>(&o)) return fail(*e);
+      auto& r = std::get<PipelineResponse>(o);
+      if (r.results[0].error) {
+        mark_ended();
+        return fail(hrana::to_error(*r.results[0].error));
+      }
+      begun_ = true;
+      then();
+    }, false);
+  }
+
+  void send_sequence(std::string sql, const Callback<Done>& done, const Finish& finish) {
+    std::vector<Request> reqs;
+    reqs.push_back(hrana::sequence(std::move(sql)));
+    send(std::move(reqs), [done, finish](Outcome<PipelineResponse> o) {
+      if (auto* e = std::get_if<Error>(&o)) {
+        deliver(done, Outcome<Done>(*e));
+      } else if (auto& r = std::get<PipelineResponse>(o); r.results[0].error) {
+        deliver(done, Outcome<Done>(hrana::to_error(*r.results[0].error)));
+      } else {
+        deliver(done, Outcome<Done>(Done{}));
+      }
+      finish();
+    }, false);
+  }
+
+  void mark_ended() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+  }
+
+  /// Statements as one batch request; the first call of the transaction carries BEGIN as step 0
+  /// and runs its statements only if BEGIN succeeded.
+  void run_statements(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
+    using R = std::vector<ResultSet>;
+    enqueue([this, stmts = std::move(stmts), done](Finish finish) mutable {
+      const bool with_begin = !begun_;
+      const std::size_t first = with_begin ? 1 : 0;
+      const std::size_t n = stmts.size();
+      std::vector<Step> steps;
+      if (with_begin) steps.push_back(plain_step(begin_sql(mode_), std::nullopt));
+      for (std::size_t i = 0; i < n; ++i) {
+        Step s;
+        s.stmt = std::move(stmts[i]);
+        if (i + first > 0) s.condition = Condition::ok(static_cast<int>(i + first - 1));
+        steps.push_back(std::move(s));
+      }
+      std::vector<Request> reqs;
+      reqs.push_back(hrana::batch(std::move(steps)));
+      send(std::move(reqs), [this, done, finish, with_begin, first, n](Outcome<PipelineResponse> o) {
+        if (auto* e = std::get_if<Error>(&o)) {
+          deliver(done, Outcome<R>(*e));
+          return finish();
+        }
+        auto& r = std::get<PipelineResponse>(o);
+        if (r.results[0].error) {
+          deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
+          return finish();
+        }
+        auto& b = r.results[0].batch;
+        if (with_begin) {
+          if (b.step_errors[0]) {
+            mark_ended();  // BEGIN failed: there is no transaction
+            deliver(done, Outcome<R>(hrana::to_error(*b.step_errors[0])));
+            return finish();
+          }
+          begun_ = true;
+        }
+        if (auto e = batch_error(b, first, first + n)) {
+          // A failed statement leaves the transaction open (as locally).
+          deliver(done, Outcome<R>(*e));
+          return finish();
+        }
+        deliver(done, Outcome<R>(take_results(b, first, first + n)));
+        finish();
+      }, false);
+    }, [done](const Error& e) { deliver(done, Outcome<R>(e)); });
+  }
+
+  void finish_with(const char* sql, Callback<Done> done) {
+    std::string statement(sql);
+    Op op = [this, statement, done](Finish finish) {
+      if (!begun_) {
+        // Nothing was sent: there is nothing to end on the server.
+        mark_ended();
+        deliver(done, Outcome<Done>(Done{}));
+        return finish();
+      }
+      std::vector<Request> reqs;
+      reqs.push_back(hrana::execute(Statement(statement), false));
+      reqs.push_back(hrana::close());
+      send(std::move(reqs), [done, finish](Outcome<PipelineResponse> o) {
+        if (auto* e = std::get_if<Error>(&o)) {
+          deliver(done, Outcome<Done>(*e));
+        } else if (auto& r = std::get<PipelineResponse>(o); r.results[0].error) {
+          deliver(done, Outcome<Done>(hrana::to_error(*r.results[0].error)));
+        } else {
+          deliver(done, Outcome<Done>(Done{}));
+        }
+        finish();
+      }, true);
+    };
+    bool refused = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (ended_ || closing_) {
+        refused = true;
+      } else {
+        closing_ = true;  // calls made after commit()/rollback() are refused
+        queue_.push_back(Queued{std::move(op), [done](const Error& e) { deliver(done, Outcome<Done>(e)); }});
+        if (busy_) return;
+        busy_ = true;
+      }
+    }
+    if (refused) return reject_now([done](const Error& e) { deliver(done, Outcome<Done>(e)); });
+    next();
+  }
+
+  std::shared_ptr<RemoteEngine> engine_;
+  TransactionMode mode_;
+  mutable std::mutex mu_;
+  std::string url_;
+  std::optional<std::string> baton_;
+  std::deque<Queued> queue_;
+  bool busy_ = false;
+  bool ended_ = false;
+  bool closing_ = false;
+  bool begun_ = false;  // touched only by the call that is running
+};
+
+void RemoteEngine::begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) {
+  if (closed_) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
+  // Nothing is sent yet: BEGIN travels with the first statement.
+  deliver(done, Outcome<std::shared_ptr<TxnSession>>(
+                    std::static_pointer_cast<TxnSession>(std::make_shared<RemoteTxn>(shared_from_this(), mode))));
+}
+
+}  // namespace libsql::detail

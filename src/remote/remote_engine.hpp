@@ -1,0 +1,49 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/engine.hpp"
+#include "core/url.hpp"
+#include "remote/hrana_json.hpp"
+#include "remote/http_transport.hpp"
+
+namespace libsql::detail {
+
+/// Hrana 2 over HTTP (JSON `POST v2/pipeline`). Each call outside a transaction is one
+/// request on a fresh stream, so independent calls run in parallel (up to `concurrency`);
+/// a transaction is one stream whose requests carry its baton, strictly in order.
+class RemoteEngine final : public Engine, public std::enable_shared_from_this<RemoteEngine> {
+ public:
+  static std::shared_ptr<RemoteEngine> open(const ParsedUrl& url, const Config& config);
+  ~RemoteEngine() override;
+
+  void execute(Statement stmt, Callback<ResultSet> done) override;
+  void batch(std::vector<Statement> stmts, TransactionMode mode,
+             Callback<std::vector<ResultSet>> done) override;
+  void execute_script(std::string sql, Callback<Done> done) override;
+  void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override;
+  void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) override;
+  void close() override;
+  [[nodiscard]] bool closed() const noexcept override { return closed_.load(); }
+  [[nodiscard]] int max_bind_values() const noexcept override { return 32766; }
+
+  /// Sends one pipeline; `done` gets the decoded response or the transport/HTTP error.
+  void pipeline(const std::string& url, std::optional<std::string> baton,
+                std::vector<hrana::Request> requests, Callback<hrana::PipelineResponse> done);
+  [[nodiscard]] const std::string& pipeline_url() const noexcept { return pipeline_url_; }
+
+ private:
+  RemoteEngine(std::string pipeline_url, std::string auth_token, HttpOptions options);
+  std::string pipeline_url_;
+  std::string auth_token_;
+  std::unique_ptr<HttpTransport> http_;
+  std::atomic<bool> closed_{false};
+};
+
+/// `https://h/db` -> `https://h/v2/pipeline`; `https://h/db/` -> `https://h/db/v2/pipeline`
+/// (resolved relative to the base, as @libsql/client does).
+std::string pipeline_url_for(const ParsedUrl& url);
+
+}  // namespace libsql::detail
