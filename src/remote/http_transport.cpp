@@ -1,5 +1,7 @@
 #include "remote/http_transport.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -39,6 +41,7 @@ std::string curl_code_name(int code) {
     case CURLE_URL_MALFORMAT: return "CURLE_URL_MALFORMAT";
     case CURLE_OUT_OF_MEMORY: return "CURLE_OUT_OF_MEMORY";
     case CURLE_ABORTED_BY_CALLBACK: return "CURLE_ABORTED_BY_CALLBACK";
+    case CURLE_SEND_FAIL_REWIND: return "CONNECTION_CLOSED";
     default: return "CURLE_" + std::to_string(code);
   }
 }
@@ -48,6 +51,10 @@ std::string curl_code_name(int code) {
 Error http_transport_error(int curl_code, const std::string& url, const std::string& detail) {
   std::string name = curl_code_name(curl_code);
   std::string text = curl_easy_strerror(static_cast<CURLcode>(curl_code));
+  if (curl_code == CURLE_SEND_FAIL_REWIND) {
+    text = "the connection closed before the server answered; the request was not sent again "
+           "because the server may already have applied it";
+  }
   if (!detail.empty() && detail != text) text += " (" + detail + ")";
   ErrorKind kind = curl_code == CURLE_OPERATION_TIMEDOUT ? ErrorKind::Timeout : ErrorKind::Network;
   return Error(kind, 0, name, name + ": " + text + " [" + url + "]");
@@ -55,6 +62,7 @@ Error http_transport_error(int curl_code, const std::string& url, const std::str
 
 struct HttpTransport::Transfer {
   HttpRequest request;
+  std::size_t read_pos = 0;
   Callback<HttpResponse> done;
   HttpResponse response;
   EasyHandle easy;
@@ -123,8 +131,31 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
   t->headers.reset(h);
   curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->request.body.data());
+  // The body goes through a read callback (not POSTFIELDS) so that a resend needs our seek
+  // callback: libcurl resends a request when a reused connection dies before the answer, and
+  // for a write outside a transaction that would apply it twice if the server had run it.
   curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request.body.size()));
+  curl_easy_setopt(easy, CURLOPT_READFUNCTION,
+                   +[](char* buffer, size_t size, size_t n, void* user) -> size_t {
+                     auto* tr = static_cast<Transfer*>(user);
+                     const std::string& body = tr->request.body;
+                     size_t len = std::min(size * n, body.size() - tr->read_pos);
+                     std::memcpy(buffer, body.data() + tr->read_pos, len);
+                     tr->read_pos += len;
+                     return len;
+                   });
+  curl_easy_setopt(easy, CURLOPT_READDATA, t.get());
+  curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION,
+                   +[](void* user, curl_off_t offset, int origin) -> int {
+                     auto* tr = static_cast<Transfer*>(user);
+                     if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
+                     if (tr->read_pos != 0 && !tr->request.retry_safe) return CURL_SEEKFUNC_FAIL;
+                     tr->read_pos = 0;
+                     return CURL_SEEKFUNC_OK;
+                   });
+  curl_easy_setopt(easy, CURLOPT_SEEKDATA, t.get());
+  // Connections idle longer than this are not reused (servers and proxies drop idle ones).
+  curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, 30L);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers.get());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <cctype>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -97,6 +98,56 @@ std::vector<ResultSet> take_results(hrana::BatchResult& b, std::size_t first, st
   return out;
 }
 
+/// True when running the statement twice cannot change the database: it starts with SELECT,
+/// VALUES or EXPLAIN (WITH may front a write).
+bool plain_read(std::string_view sql) {
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    char c = sql[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(') {
+      ++i;
+    } else if (sql.compare(i, 2, "--") == 0) {
+      i = sql.find('\n', i);
+      if (i == std::string_view::npos) return false;
+    } else if (sql.compare(i, 2, "/*") == 0) {
+      i = sql.find("*/", i + 2);
+      if (i == std::string_view::npos) return false;
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  auto keyword = [&](std::string_view kw) {
+    if (sql.size() - i < kw.size()) return false;
+    for (std::size_t k = 0; k < kw.size(); ++k) {
+      if (std::toupper(static_cast<unsigned char>(sql[i + k])) != kw[k]) return false;
+    }
+    return sql.size() == i + kw.size() || !std::isalnum(static_cast<unsigned char>(sql[i + kw.size()]));
+  };
+  return keyword("SELECT") || keyword("VALUES") || keyword("EXPLAIN");
+}
+
+/// A pipeline may be resent after a dead connection when a replay cannot apply anything
+/// twice: on a stream, the server refuses a used baton; without one, only plain reads.
+bool retry_safe(const std::optional<std::string>& baton, const std::vector<Request>& requests) {
+  if (baton) return true;
+  for (const auto& r : requests) {
+    switch (r.type) {
+      case Request::Type::Close: break;
+      case Request::Type::Execute:
+        if (!plain_read(r.stmt.sql)) return false;
+        break;
+      case Request::Type::Batch:
+        for (const auto& step : r.steps) {
+          if (!plain_read(step.stmt.sql)) return false;
+        }
+        break;
+      case Request::Type::Sequence: return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string pipeline_url_for(const ParsedUrl& url) {
@@ -142,7 +193,8 @@ void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> b
     return deliver(done, Outcome<PipelineResponse>(e));
   }
   const bool in_stream = baton.has_value();
-  http_->post(HttpRequest{url, std::move(body), auth_token_},
+  const bool safe = retry_safe(baton, requests);
+  http_->post(HttpRequest{url, std::move(body), auth_token_, safe},
               [requests = std::move(requests), done, in_stream](Outcome<HttpResponse> outcome) {
                 if (auto* e = std::get_if<Error>(&outcome)) return deliver(done, Outcome<PipelineResponse>(*e));
                 auto& r = std::get<HttpResponse>(outcome);
