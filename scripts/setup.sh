@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(build-essential cmake pkg-config libsqlite3-dev libgtest-dev libcurl4-openssl-dev libsimdjson-dev python3)
+APT_PACKAGES=(build-essential cmake pkg-config libsqlite3-dev libgtest-dev libcurl4-openssl-dev libsimdjson-dev clang libclang-rt-14-dev python3)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -134,6 +134,13 @@ std::string_view get_string(const element& e, const char* what) {
   return s;
 }
 
+// A field lookup may fail (missing key): never let simdjson's implicit conversion throw.
+std::string_view get_string(simdjson::simdjson_result<element> r, const char* what) {
+  element e;
+  if (std::move(r).get(e)) proto(std::string("missing ") + what);
+  return get_string(e, what);
+}
+
 std::optional<std::string> optional_string(const object& o, const char* key) {
   element e;
   if (o[key].get(e) || e.is_null()) return std::nullopt;
