@@ -99,20 +99,17 @@ void HttpTransport::post(HttpRequest request, Callback<HttpResponse> done) {
   t->done(client_closed_error());
 }
 
+bool HttpTransport::on_io_thread() const noexcept { return io_.get_id() == std::this_thread::get_id(); }
+
 void HttpTransport::close() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && !io_.joinable()) return;
     stopping_ = true;
     if (multi_ != nullptr) curl_multi_wakeup(static_cast<CURLM*>(multi_));
   }
-  if (io_.joinable()) {
-    if (io_.get_id() == std::this_thread::get_id()) {
-      io_.detach();  // closed from a callback: the loop ends after it returns
-    } else {
-      io_.join();
-    }
-  }
+  // From a callback (the I/O thread itself) the loop just ends after it returns; the owner
+  // joins the thread when it destroys the transport (never on the I/O thread).
+  if (io_.joinable() && !on_io_thread()) io_.join();
 }
 
 void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {

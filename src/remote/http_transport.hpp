@@ -48,6 +48,8 @@ class HttpTransport {
   void post(HttpRequest request, Callback<HttpResponse> done);
   /// Fails queued and in-flight requests with CLIENT_CLOSED and stops the I/O thread.
   void close();
+  /// True on the I/O thread (where callbacks run): the transport must not be destroyed there.
+  [[nodiscard]] bool on_io_thread() const noexcept;
 
  private:
   struct Transfer;

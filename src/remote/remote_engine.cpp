@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace libsql::detail {
@@ -176,7 +177,14 @@ RemoteEngine::RemoteEngine(std::string pipeline_url, std::string auth_token, Htt
       auth_token_(std::move(auth_token)),
       http_(std::make_unique<HttpTransport>(options)) {}
 
-RemoteEngine::~RemoteEngine() { close(); }
+RemoteEngine::~RemoteEngine() {
+  close();
+  // The last reference may go away inside a callback, on the I/O thread, which cannot join
+  // itself: let another thread wait for the loop to end and free the transport.
+  if (http_ && http_->on_io_thread()) {
+    std::thread([http = std::move(http_)]() mutable { http.reset(); }).detach();
+  }
+}
 
 void RemoteEngine::close() {
   if (closed_.exchange(true)) return;
@@ -186,6 +194,9 @@ void RemoteEngine::close() {
 void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> baton,
                             std::vector<Request> requests, Callback<PipelineResponse> done) {
   if (closed_) return deliver(done, Outcome<PipelineResponse>(client_closed_error()));
+  if (no_close_.load()) {
+    std::erase_if(requests, [](const Request& r) { return r.type == Request::Type::Close; });
+  }
   std::string body;
   try {
     body = hrana::encode_pipeline(baton, requests);
@@ -194,11 +205,20 @@ void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> b
   }
   const bool in_stream = baton.has_value();
   const bool safe = retry_safe(baton, requests);
+  // A weak reference: a pending request must not keep the engine alive.
+  std::weak_ptr<RemoteEngine> weak = weak_from_this();
   http_->post(HttpRequest{url, std::move(body), auth_token_, safe},
-              [requests = std::move(requests), done, in_stream](Outcome<HttpResponse> outcome) {
+              [weak, url, baton, requests = std::move(requests), done, in_stream](Outcome<HttpResponse> outcome) mutable {
                 if (auto* e = std::get_if<Error>(&outcome)) return deliver(done, Outcome<PipelineResponse>(*e));
                 auto& r = std::get<HttpResponse>(outcome);
                 if (r.status < 200 || r.status >= 300) {
+                  // A server without `close` (tursodb) refuses the whole request before running
+                  // any of it: from now on, send no `close`, and resend this one without it.
+                  auto self = weak.lock();
+                  if (self && r.status >= 500 && r.body.find("unknown variant `close`") != std::string::npos &&
+                      !self->no_close_.exchange(true)) {
+                    return self->pipeline(url, std::move(baton), std::move(requests), std::move(done));
+                  }
                   return deliver(done, Outcome<PipelineResponse>(http_error(r, in_stream)));
                 }
                 try {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,7 @@ class RemoteEngine final : public Engine, public std::enable_shared_from_this<Re
   std::string auth_token_;
   std::unique_ptr<HttpTransport> http_;
   std::atomic<bool> closed_{false};
+  std::atomic<bool> no_close_{false};  // the server does not know the `close` request
 };
 
 /// `https://h/db` -> `https://h/v2/pipeline`; `https://h/db/` -> `https://h/db/v2/pipeline`
