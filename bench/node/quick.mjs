@@ -2,6 +2,7 @@
 // sequentially (one call in flight), same file database, same run. Usage: node bench/node/quick.mjs
 import { PrismaLibSql as Official } from '@prisma/adapter-libsql'
 import { PrismaLibSql as Ours } from 'libsql-cpp'
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,7 +33,8 @@ async function measure(adapter, makeQuery, ms) {
 }
 
 const results = {}
-for (const [name, Factory] of [['official', Official], ['ours', Ours]]) {
+const BS3 = class { constructor(c) { return new PrismaBetterSqlite3({ url: c.url }) } }
+for (const [name, Factory] of [['official', Official], ['bs3', BS3], ['ours', Ours]]) {
   const adapter = await new Factory({ url: `file:${path}` }).connect()
   await measure(adapter, (i) => ({ ...point, args: [1 + (i % 10000), 1] }), 300)  // warm-up
   const p = []

@@ -97,6 +97,12 @@ class Client {
   void execute_script_async(std::string sql, Callback<Done> done);
   void execute_sequence_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
 
+  /// Runs `stmt` on the calling thread if it is a read the engine has seen run fast before
+  /// (a local file: microseconds, few rows; it never waits on a lock). Returns false when it
+  /// did not run it, and then the caller uses execute_async. For event-loop callers (the Node
+  /// binding) where a thread hop costs more than such a query.
+  bool try_execute_inline(const Statement& stmt, ResultSet& out);
+
   /// The engine's limit on bound parameters per statement.
   [[nodiscard]] int max_bind_values() const noexcept;
 

@@ -112,6 +112,10 @@ void Client::execute_script_async(std::string sql, Callback<Done> done) {
   require(engine_)->execute_script(std::move(sql), std::move(done));
 }
 
+bool Client::try_execute_inline(const Statement& stmt, ResultSet& out) {
+  return engine_ && engine_->try_execute_inline(stmt, out);
+}
+
 int Client::max_bind_values() const noexcept { return engine_ ? engine_->max_bind_values() : 0; }
 
 // --- Transaction ---

@@ -33,6 +33,9 @@ class Engine {
   /// Statements in order, each on its own (no implicit transaction), stopping at the first error.
   virtual void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) = 0;
   virtual void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) = 0;
+  /// Runs a statement on the calling thread when the engine knows it to be a fast read;
+  /// false (nothing ran, `out` untouched) means: use execute().
+  virtual bool try_execute_inline(const Statement& /*stmt*/, ResultSet& /*out*/) { return false; }
   virtual void close() = 0;
   [[nodiscard]] virtual bool closed() const noexcept = 0;
   [[nodiscard]] virtual int max_bind_values() const noexcept = 0;

@@ -182,7 +182,7 @@ Connection::~Connection() = default;
 std::unique_ptr<Connection> Connection::open(const std::string& path, ConnectionRole role,
                                              const Config& config) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  if (role != ConnectionRole::Reader) flags |= SQLITE_OPEN_CREATE;
+  if (role != ConnectionRole::Reader && role != ConnectionRole::Inline) flags |= SQLITE_OPEN_CREATE;
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   DbHandle db(raw);
@@ -192,7 +192,8 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, Connection
                 std::string(e.what()) + " (path: " + path + ")");
   }
   sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), static_cast<int>(config.busy_timeout.count()));
+  // The inline connection runs on the caller's (event loop) thread: it never waits for a lock.
+  sqlite3_busy_timeout(db.get(), role == ConnectionRole::Inline ? 0 : static_cast<int>(config.busy_timeout.count()));
   auto conn = std::unique_ptr<Connection>(new Connection(
       std::move(db), role, static_cast<std::size_t>(std::max(0, config.statement_cache_size))));
   if (role == ConnectionRole::Writer) {
@@ -201,7 +202,7 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, Connection
   }
   conn->exec(synchronous_pragma(config.synchronous));
   conn->exec("PRAGMA foreign_keys=ON");
-  if (role == ConnectionRole::Reader) conn->exec("PRAGMA query_only=ON");
+  if (role == ConnectionRole::Reader || role == ConnectionRole::Inline) conn->exec("PRAGMA query_only=ON");
   return conn;
 }
 
@@ -234,10 +235,21 @@ sqlite3_stmt* Connection::prepare(std::string_view sql) {
 }
 
 ResultSet Connection::run(sqlite3_stmt* st, const Statement& s) {
+  ResultSet rs;
+  run_into(st, s, static_cast<std::size_t>(-1), rs);
+  return rs;
+}
+
+std::optional<ResultSet> Connection::run_limited(sqlite3_stmt* st, const Statement& s, std::size_t max_rows) {
+  ResultSet rs;
+  if (!run_into(st, s, max_rows, rs)) return std::nullopt;
+  return rs;
+}
+
+bool Connection::run_into(sqlite3_stmt* st, const Statement& s, std::size_t max_rows, ResultSet& rs) {
   StmtReset reset(st);
   bind_all(st, s);
   sqlite3* db = db_.get();
-  ResultSet rs;
   const bool readonly = sqlite3_stmt_readonly(st) != 0;
   const sqlite3_int64 total_before = readonly ? 0 : sqlite3_total_changes64(db);
   int ncol = 0;
@@ -255,6 +267,7 @@ ResultSet Connection::run(sqlite3_stmt* st, const Statement& s) {
       }
     }
     if (rc == SQLITE_ROW) {
+      if (rs.rows.size() >= max_rows) return false;
       Row row;
       row.reserve(static_cast<std::size_t>(ncol));
       for (int i = 0; i < ncol; ++i) row.push_back(column_value(st, i));
@@ -270,7 +283,7 @@ ResultSet Connection::run(sqlite3_stmt* st, const Statement& s) {
     rs.rows_affected = sqlite3_changes64(db);
     rs.last_insert_rowid = sqlite3_last_insert_rowid(db);
   }
-  return rs;
+  return true;
 }
 
 ResultSet Connection::execute(const Statement& s, bool readonly_only) {

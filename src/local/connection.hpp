@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,7 +17,7 @@ namespace libsql::detail {
 /// The error SQLite reports on `db` right now (extended code, official message format).
 Error sqlite_error(sqlite3* db, int rc);
 
-enum class ConnectionRole { Writer, Reader, Memory };
+enum class ConnectionRole { Writer, Reader, Memory, Inline };
 
 /// One SQLite connection with its statement cache. Used by one thread at a time.
 class Connection {
@@ -33,6 +34,9 @@ class Connection {
   sqlite3_stmt* prepare(std::string_view sql);
   /// Binds the statement's arguments, steps it to the end, and collects the result.
   ResultSet run(sqlite3_stmt* stmt, const Statement& s);
+  /// run() that gives up (nullopt, statement reset) past `max_rows` rows: for reads that
+  /// must stay short.
+  std::optional<ResultSet> run_limited(sqlite3_stmt* stmt, const Statement& s, std::size_t max_rows);
   /// prepare + run; with `readonly_only`, a statement that writes is refused (SQLITE_READONLY).
   ResultSet execute(const Statement& s, bool readonly_only = false);
   /// Runs a multi-statement script (sqlite3_exec). Throws Error.
@@ -43,6 +47,7 @@ class Connection {
 
  private:
   Connection(DbHandle db, ConnectionRole role, std::size_t cache_size);
+  bool run_into(sqlite3_stmt* stmt, const Statement& s, std::size_t max_rows, ResultSet& rs);
   DbHandle db_;       // declared first => destroyed last,
   StmtCache cache_;   // so cached statements are finalized before the db closes
   ConnectionRole role_;

@@ -275,8 +275,10 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
   for (int i = 0; i < n; ++i) {
     readers.push_back(Connection::open(url.path, ConnectionRole::Reader, config));
   }
-  return std::shared_ptr<LocalEngine>(new LocalEngine(
+  auto engine = std::shared_ptr<LocalEngine>(new LocalEngine(
       std::make_unique<Lane>(std::move(writer)), std::make_unique<Lane>(std::move(readers)), limit));
+  engine->inline_ = Connection::open(url.path, ConnectionRole::Inline, config);
+  return engine;
 }
 
 LocalEngine::LocalEngine(std::unique_ptr<Lane> writer, std::unique_ptr<Lane> readers,
@@ -298,7 +300,7 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
   if (!readers_ || !may_be_read(stmt.sql)) return writer_->post(std::move(on_writer));
   // A reader prepares it; sqlite3_stmt_readonly decides. A statement that writes after all
   // (WITH ... DELETE, a SELECT calling a writing function) goes on to the writer.
-  readers_->post([writer = writer_->queue(), stmt = std::move(stmt), done,
+  readers_->post([writer = writer_->queue(), fast = fast_, stmt = std::move(stmt), done,
                   on_writer = std::move(on_writer)](Connection* c) mutable {
     if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
     sqlite3_stmt* prepared = nullptr;
@@ -310,8 +312,40 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
     if (!sqlite3_stmt_readonly(prepared) || is_transaction_control(stmt.sql)) {
       return writer->post(std::move(on_writer));
     }
-    complete<ResultSet>(done, [&] { return c->run(prepared, stmt); });
+    complete<ResultSet>(done, [&] {
+      const auto start = std::chrono::steady_clock::now();
+      ResultSet rs = c->run(prepared, stmt);
+      if (rs.rows.size() <= FastReads::kMaxRows &&
+          std::chrono::steady_clock::now() - start <= FastReads::kMaxTime) {
+        fast->add(stmt.sql);
+      }
+      return rs;
+    });
   });
+}
+
+bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
+  if (closed_ || !fast_->contains(stmt.sql)) return false;
+  std::unique_lock<std::mutex> lock(inline_mu_, std::try_to_lock);
+  if (!lock.owns_lock() || !inline_) return false;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    sqlite3_stmt* prepared = inline_->prepare(stmt.sql);
+    if (!sqlite3_stmt_readonly(prepared)) {
+      fast_->remove(stmt.sql);
+      return false;
+    }
+    auto rs = inline_->run_limited(prepared, stmt, FastReads::kMaxRows);
+    // Too many rows, or slower than it used to be: from now on it goes to the workers.
+    if (!rs || std::chrono::steady_clock::now() - start > 4 * FastReads::kMaxTime) fast_->remove(stmt.sql);
+    if (!rs) return false;
+    out = std::move(*rs);
+    return true;
+  } catch (const Error&) {
+    // A read is safe to repeat: let a worker run it again and report its error (or wait for
+    // the lock this connection does not wait for).
+    return false;
+  }
 }
 
 void LocalEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
@@ -380,6 +414,8 @@ void LocalEngine::close() {
   for (auto& s : live) s->abort();
   if (readers_) readers_->stop();
   writer_->stop();
+  std::lock_guard<std::mutex> lock(inline_mu_);
+  inline_.reset();
 }
 
 }  // namespace libsql::detail

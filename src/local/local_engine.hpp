@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <unordered_set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,6 +15,31 @@
 namespace libsql::detail {
 
 class LocalTxn;
+
+/// SQL texts of reads seen to run fast (few rows, microseconds) on a reader connection.
+class FastReads {
+ public:
+  static constexpr std::size_t kMaxRows = 64;
+  static constexpr std::chrono::microseconds kMaxTime{60};
+  static constexpr std::size_t kCapacity = 4096;
+
+  [[nodiscard]] bool contains(const std::string& sql) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return set_.count(sql) != 0;
+  }
+  void add(const std::string& sql) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (set_.size() < kCapacity) set_.insert(sql);
+  }
+  void remove(const std::string& sql) {
+    std::lock_guard<std::mutex> lock(mu_);
+    set_.erase(sql);
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_set<std::string> set_;
+};
 
 /// SQLite engine. A file: one writer connection (writes, transactions, scripts; FIFO)
 /// and a pool of reader connections serving read-only statements concurrently (WAL).
@@ -28,6 +55,7 @@ class LocalEngine final : public Engine {
   void execute_script(std::string sql, Callback<Done> done) override;
   void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override;
   void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) override;
+  bool try_execute_inline(const Statement& stmt, ResultSet& out) override;
   void close() override;
   [[nodiscard]] bool closed() const noexcept override { return closed_.load(); }
   [[nodiscard]] int max_bind_values() const noexcept override { return max_bind_values_; }
@@ -40,6 +68,12 @@ class LocalEngine final : public Engine {
   std::atomic<bool> closed_{false};
   std::mutex sessions_mu_;
   std::vector<std::weak_ptr<LocalTxn>> sessions_;
+
+  // The inline path (architecture.md, "Latency budget"): reads that ran fast on a reader
+  // worker may then run on the caller's thread, on a connection of their own.
+  std::shared_ptr<FastReads> fast_ = std::make_shared<FastReads>();
+  std::mutex inline_mu_;
+  std::unique_ptr<Connection> inline_;  // null for :memory: and after close
 };
 
 }  // namespace libsql::detail

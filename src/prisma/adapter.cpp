@@ -111,6 +111,23 @@ void Adapter::query_raw(Query query, Reply<PrismaResult> reply) {
   query_raw_on(OnClient{client_}, std::move(query), options_.timestamp_format, std::move(reply));
 }
 
+bool Adapter::query_raw_inline(const Query& query, Result<PrismaResult>& out) {
+  Statement stmt;
+  try {
+    stmt = Statement(query.sql, convert_args(query.args, query.arg_types, options_.timestamp_format));
+  } catch (const Error&) {
+    return false;  // the regular path reports it
+  }
+  ResultSet rs;
+  if (!client_.try_execute_inline(stmt, rs)) return false;
+  try {
+    out = to_prisma_result(std::move(rs));
+  } catch (const Error& e) {
+    out = map_error(e);
+  }
+  return true;
+}
+
 void Adapter::execute_raw(Query query, Reply<std::int64_t> reply) {
   execute_raw_on(OnClient{client_}, std::move(query), options_.timestamp_format, std::move(reply));
 }

@@ -49,6 +49,10 @@ class Adapter : public std::enable_shared_from_this<Adapter> {
   static std::shared_ptr<Adapter> open(const Config& config, AdapterOptions options);
 
   void query_raw(Query query, Reply<PrismaResult> reply);
+  /// query_raw on the calling thread when the client can run it inline (a fast read, see
+  /// Client::try_execute_inline). True: `out` holds the outcome. False: nothing ran, `query`
+  /// is untouched; use query_raw.
+  bool query_raw_inline(const Query& query, Result<PrismaResult>& out);
   void execute_raw(Query query, Reply<std::int64_t> reply);
   void execute_script(std::string sql, Reply<Done> reply);
   /// `isolation_level`: empty, or Prisma's name ("SERIALIZABLE" is the only one SQLite has).
