@@ -17,11 +17,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-if [ "${SKIP_NPM:-0}" != 1 ] && [ -f package-lock.json ]; then
-  # Reinstall only when the lock file changed since the last install.
-  stamp=node_modules/.libsql-cpp-lock
-  if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-    npm ci --no-audit --no-fund
-    cp package-lock.json "$stamp"
+# npm packages (reinstalled only when a lock file changed): the root's (Prisma 7, the official
+# adapters, node-addon-api) and tests/migrate's (Prisma 6.19, whose Migrate runs on adapters).
+npm_install() {
+  local dir="$1" stamp="$1/node_modules/.libsql-cpp-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    npm ci --prefix "$dir" --no-audit --no-fund
+    cp "$dir/package-lock.json" "$stamp"
   fi
+}
+if [ "${SKIP_NPM:-0}" != 1 ]; then
+  npm_install .
+  npm_install tests/migrate
 fi

@@ -17,4 +17,6 @@ if [ "$preset" = ci ]; then
   # The suites skip 'ours' when it cannot load; here that must be an error, not a skip.
   node -e "require('libsql-cpp')" || { echo "libsql-cpp does not load: build it first" >&2; exit 1; }
   node --test tests/node/ tests/e2e/
+  echo "== Prisma Migrate (6.19, engine: js) through the adapter"
+  node --test tests/migrate/
 fi

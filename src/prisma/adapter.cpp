@@ -1,5 +1,7 @@
 #include "prisma/adapter.hpp"
 
+#include <cctype>
+#include <string_view>
 #include <utility>
 
 namespace libsql::prisma {
@@ -69,12 +71,55 @@ void run_query(Target target, Query&& query, TimestampFormat format, Finish fini
   }
 }
 
+/// `PRAGMA [main.]locking_mode = EXCLUSIVE`: Prisma's schema engine sends it before migrating,
+/// except to the official libSQL adapter. On a WAL file with reader connections it would lock
+/// our own writer out of the file, so it is not applied (the official adapter does not get it
+/// either); the CLI's `migrate deploy` takes its own lock.
+bool is_exclusive_locking_pragma(std::string_view sql) {
+  std::string norm;
+  for (char c : sql) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';') continue;
+    norm.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return norm == "pragmalocking_mode=exclusive" || norm == "pragmamain.locking_mode=exclusive";
+}
+
+/// Prisma's migration history table (shared docs/prisma-adapter-contract.md, last section).
+bool reads_missing_history_table(const MappedError& e, std::string_view sql) {
+  if (e.kind != "TableDoesNotExist" || !e.table) return false;
+  if (*e.table != "_prisma_migrations" && *e.table != "main._prisma_migrations") return false;
+  std::size_t i = sql.find_first_not_of(" \t\r\n");
+  return i != std::string_view::npos && (sql.substr(i, 6) == "SELECT" || sql.substr(i, 6) == "select");
+}
+
+/// What reading a history table that does not exist yet means: no migration applied. Prisma's
+/// native schema engine reads it that way; through an adapter, Prisma 6.19's engine fails on
+/// the first `migrate dev` / `migrate status` of a fresh database instead (the official
+/// adapter does; **better**: we answer with the empty table).
+PrismaResult empty_history() {
+  PrismaResult r;
+  r.column_names = {"id", "checksum", "finished_at", "migration_name", "logs", "rolled_back_at",
+                    "started_at", "applied_steps_count"};
+  r.column_types = {ColumnType::Text, ColumnType::Text, ColumnType::DateTime, ColumnType::Text,
+                    ColumnType::Text, ColumnType::DateTime, ColumnType::DateTime, ColumnType::Int32};
+  return r;
+}
+
 template <class Target>
 void query_raw_on(Target target, Query&& query, TimestampFormat format,
                   Reply<PrismaResult> reply) {
+  if (is_exclusive_locking_pragma(query.sql)) return reply(PrismaResult{});
+  std::string history_sql;
+  if (query.sql.find("_prisma_migrations") != std::string::npos) history_sql = query.sql;
   run_query(std::move(target), std::move(query), format,
-            [reply = std::move(reply)](Outcome<std::vector<ResultSet>> outcome) {
-              if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));
+            [reply = std::move(reply), history_sql = std::move(history_sql)](Outcome<std::vector<ResultSet>> outcome) {
+              if (auto* e = std::get_if<Error>(&outcome)) {
+                MappedError mapped = map_error(*e);
+                if (!history_sql.empty() && reads_missing_history_table(mapped, history_sql)) {
+                  return reply(empty_history());
+                }
+                return reply(std::move(mapped));
+              }
               auto& results = std::get<std::vector<ResultSet>>(outcome);
               try {
                 // On the client's thread: the JS thread only copies the final values.
@@ -88,6 +133,7 @@ void query_raw_on(Target target, Query&& query, TimestampFormat format,
 template <class Target>
 void execute_raw_on(Target target, Query&& query, TimestampFormat format,
                     Reply<std::int64_t> reply) {
+  if (is_exclusive_locking_pragma(query.sql)) return reply(std::int64_t{0});
   run_query(std::move(target), std::move(query), format,
             [reply = std::move(reply)](Outcome<std::vector<ResultSet>> outcome) {
               if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));

@@ -144,3 +144,36 @@ TEST(AdapterOpen, BadUrlsAreMappedErrors) {
 
 }  // namespace
 }  // namespace libsql::prisma
+
+namespace libsql::prisma {
+namespace {
+
+TEST_F(AdapterTest, PrismasExclusiveLockingPragmaIsNotApplied) {
+  for (const char* sql : {"PRAGMA main.locking_mode=EXCLUSIVE", "pragma locking_mode = exclusive;"}) {
+    SCOPED_TRACE(sql);
+    auto n = exec(q(sql));
+    ASSERT_TRUE(std::holds_alternative<std::int64_t>(n));
+    EXPECT_EQ(std::get<std::int64_t>(n), 0);
+  }
+  // The writer can still write while reader connections are open.
+  auto w = exec(q("INSERT INTO t (name) VALUES ('after pragma')"));
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(w)) << std::get<MappedError>(w).message.value_or("");
+  auto mode = query(q("PRAGMA locking_mode"));
+  EXPECT_EQ(std::get<PrismaResult>(mode).rows.at(0).at(0), Value(std::string("normal")));
+}
+
+TEST_F(AdapterTest, AMissingMigrationHistoryTableReadsAsEmpty) {
+  auto r = query(q("SELECT `id`, `checksum`, `finished_at`, `migration_name`, `logs`, `rolled_back_at`, "
+                   "`started_at`, `applied_steps_count` FROM `_prisma_migrations` ORDER BY `started_at` ASC"));
+  ASSERT_TRUE(std::holds_alternative<PrismaResult>(r));
+  const auto& pr = std::get<PrismaResult>(r);
+  EXPECT_TRUE(pr.rows.empty());
+  EXPECT_EQ(pr.column_names.size(), 8u);
+  // Any other missing table is still TableDoesNotExist.
+  auto other = query(q("SELECT * FROM `_prisma_other`"));
+  ASSERT_TRUE(std::holds_alternative<MappedError>(other));
+  EXPECT_EQ(std::get<MappedError>(other).kind, "TableDoesNotExist");
+}
+
+}  // namespace
+}  // namespace libsql::prisma
