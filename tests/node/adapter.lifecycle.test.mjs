@@ -1,17 +1,32 @@
 // Ours only: process lifetime, dispose, bad input, concurrency beside a transaction,
 // worker threads. (The official adapter's behaviour here is covered in adapter.contract.)
-import { describe, it } from 'node:test'
+// With E2E_REMOTE=1 the databases are served by the Hrana test server (tests/e2e/adapters.mjs)
+// and the adapters under test talk Hrana/HTTP; tests about local files skip.
+import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { PrismaLibSql } from 'libsql-cpp'
+import { freshDb, REMOTE, localOnly, remoteOnly } from '../e2e/adapters.mjs'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-lifecycle-'))
 let n = 0
-const dbUrl = () => `file:${path.join(tmp, `db${n++}.db`)}`
+const servers = []
+/** A new empty database: a file URL, or in remote mode the URL of a Hrana server over one. */
+async function dbUrl() {
+  if (!REMOTE) return `file:${path.join(tmp, `db${n++}.db`)}`
+  const db = await freshDb({ sql: null })
+  servers.push(db)
+  return db.url
+}
+after(async () => {
+  await Promise.all(servers.map((db) => db.cleanup()))
+  fs.rmSync(tmp, { recursive: true, force: true })
+})
 const q = (sql, args = [], argTypes = args.map(() => ({ scalarType: 'unknown', arity: 'scalar' }))) => ({ sql, args, argTypes })
 
 function runNode(code) {
@@ -21,10 +36,10 @@ function runNode(code) {
 }
 
 describe('[ours] process lifetime and dispose', () => {
-  it('an idle adapter that was never disposed does not keep the process alive', () => {
+  it('an idle adapter that was never disposed does not keep the process alive', async () => {
     const r = runNode(`
       import { PrismaLibSql } from 'libsql-cpp'
-      const a = await new PrismaLibSql({ url: ${JSON.stringify(dbUrl())} }).connect()
+      const a = await new PrismaLibSql({ url: ${JSON.stringify(await dbUrl())} }).connect()
       const rs = await a.queryRaw({ sql: 'SELECT 42 AS x', args: [], argTypes: [] })
       console.log(rs.rows[0][0])`)
     assert.equal(r.error, undefined, 'the child timed out')
@@ -32,10 +47,10 @@ describe('[ours] process lifetime and dispose', () => {
     assert.equal(r.stdout.trim(), '42')
   })
 
-  it('an open transaction at exit does not hang the process', () => {
+  it('an open transaction at exit does not hang the process', async () => {
     const r = runNode(`
       import { PrismaLibSql } from 'libsql-cpp'
-      const a = await new PrismaLibSql({ url: ${JSON.stringify(dbUrl())} }).connect()
+      const a = await new PrismaLibSql({ url: ${JSON.stringify(await dbUrl())} }).connect()
       await a.executeScript('CREATE TABLE t (x)')
       const tx = await a.startTransaction()
       await tx.executeRaw({ sql: 'INSERT INTO t VALUES (1)', args: [], argTypes: [] })
@@ -45,7 +60,7 @@ describe('[ours] process lifetime and dispose', () => {
   })
 
   it('after dispose every call fails with ConnectionClosed, and dispose is idempotent', async () => {
-    const a = await new PrismaLibSql({ url: dbUrl() }).connect()
+    const a = await new PrismaLibSql({ url: await dbUrl() }).connect()
     await a.dispose()
     await a.dispose()
     for (const call of [
@@ -59,7 +74,7 @@ describe('[ours] process lifetime and dispose', () => {
   })
 
   it('a transaction of a disposed adapter fails instead of hanging', async () => {
-    const a = await new PrismaLibSql({ url: dbUrl() }).connect()
+    const a = await new PrismaLibSql({ url: await dbUrl() }).connect()
     const tx = await a.startTransaction()
     await a.dispose()
     await assert.rejects(tx.queryRaw(q('SELECT 1')), (e) => e.cause.kind === 'ConnectionClosed')
@@ -67,7 +82,7 @@ describe('[ours] process lifetime and dispose', () => {
   })
 
   it('runs inside a worker thread, and the worker can be terminated mid-use', async () => {
-    const url = dbUrl()
+    const url = await dbUrl()
     const worker = new Worker(`
       const { parentPort } = require('node:worker_threads')
       const { PrismaLibSql } = require('libsql-cpp')
@@ -98,8 +113,8 @@ describe('[ours] bad input gets a clear error', () => {
     await assert.rejects(new PrismaLibSql({ url: 5 }).connect(), TypeError)
     await assert.rejects(new PrismaLibSql({ url: ':memory:', syncInterval: 'soon' }).connect(), TypeError)
     const a = await new PrismaLibSql({ url: ':memory:' }).connect()
-    assert.throws(() => a.queryRaw({ sql: 5, args: [], argTypes: [] }), TypeError)
-    assert.throws(() => a.queryRaw({ sql: 'SELECT ?', args: 'x', argTypes: [] }), TypeError)
+    await assert.rejects(a.queryRaw({ sql: 5, args: [], argTypes: [] }), TypeError)
+    await assert.rejects(a.queryRaw({ sql: 'SELECT ?', args: 'x', argTypes: [] }), TypeError)
     await assert.rejects(a.queryRaw(q('SELECT ?', ['12x'], [{ scalarType: 'bigint', arity: 'scalar' }])),
       (e) => e.cause.kind === 'InvalidInputValue' && /argument 1/.test(e.cause.message))
     await assert.rejects(a.queryRaw(q('SELECT ?', [NaN], [{ scalarType: 'float', arity: 'scalar' }])),
@@ -110,7 +125,7 @@ describe('[ours] bad input gets a clear error', () => {
     await a.dispose()
   })
 
-  it('a file that is not a database', async () => {
+  it('a file that is not a database', { skip: localOnly('opens a local file') }, async () => {
     const file = path.join(tmp, 'garbage.db')
     fs.writeFileSync(file, 'x'.repeat(8192))
     await assert.rejects(new PrismaLibSql({ url: `file:${file}` }).connect(),
@@ -120,7 +135,7 @@ describe('[ours] bad input gets a clear error', () => {
 
 describe('[ours] concurrency', () => {
   it('reads run beside an open transaction; writes outside it wait for it', { timeout: 20_000 }, async () => {
-    const a = await new PrismaLibSql({ url: dbUrl() }).connect()
+    const a = await new PrismaLibSql({ url: await dbUrl() }).connect()
     await a.executeScript('CREATE TABLE t (x INTEGER)')
     const tx = await a.startTransaction()
     await tx.executeRaw(q('INSERT INTO t VALUES (1)'))
@@ -137,7 +152,7 @@ describe('[ours] concurrency', () => {
   })
 
   it('many queries in flight at once all get their own results', async () => {
-    const a = await new PrismaLibSql({ url: dbUrl() }).connect()
+    const a = await new PrismaLibSql({ url: await dbUrl() }).connect()
     await a.executeScript(`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) INSERT INTO t SELECT i, 'v' || i FROM n;`)
     const ids = Array.from({ length: 500 }, (_, i) => i + 1)

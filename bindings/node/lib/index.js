@@ -1,27 +1,22 @@
 'use strict'
 // The shim: shapes the objects Prisma expects around the native addon. No conversion and no
-// classification happens here; the C++ prisma layer has decided rows, column types and errors.
+// classification happens here; the C++ prisma layer has decided rows, column types and errors,
+// and the addon rejects with Prisma's DriverAdapterError itself.
 const path = require('node:path')
 const { DriverAdapterError } = require('@prisma/driver-adapter-utils')
 
 const native = require(process.env.LIBSQL_CPP_NATIVE ||
   path.join(__dirname, '..', 'build', 'libsql_node.node'))
+native.setErrorClass(DriverAdapterError)
 
 const adapterName = 'libsql-cpp'
 
-/** Native rejections are plain MappedError objects: wrap them as Prisma expects. */
-function toDriverAdapterError(e) {
-  if (e !== null && typeof e === 'object' && !(e instanceof Error) && typeof e.kind === 'string') {
-    return new DriverAdapterError(e)
-  }
-  return e
-}
-
-async function call(promise) {
+/** Calls the addon; an argument it refuses (a TypeError) becomes a rejection, as from an async method. */
+function call(fn, ...args) {
   try {
-    return await promise
+    return fn(...args)
   } catch (e) {
-    throw toDriverAdapterError(e)
+    return Promise.reject(e)
   }
 }
 
@@ -34,16 +29,16 @@ class LibSqlCppTransaction {
     this.#tx = tx
   }
   queryRaw(query) {
-    return call(native.txQueryRaw(this.#tx, query.sql, query.args, query.argTypes))
+    return call(native.txQueryRaw, this.#tx, query?.sql, query?.args, query?.argTypes)
   }
   executeRaw(query) {
-    return call(native.txExecuteRaw(this.#tx, query.sql, query.args, query.argTypes))
+    return call(native.txExecuteRaw, this.#tx, query?.sql, query?.args, query?.argTypes)
   }
   commit() {
-    return call(native.txCommit(this.#tx))
+    return call(native.txCommit, this.#tx)
   }
   rollback() {
-    return call(native.txRollback(this.#tx))
+    return call(native.txRollback, this.#tx)
   }
   async createSavepoint(name) {
     await this.executeRaw({ sql: `SAVEPOINT ${name}`, args: [], argTypes: [] })
@@ -64,23 +59,22 @@ class PrismaLibSqlCppAdapter {
     this.#db = db
   }
   queryRaw(query) {
-    return call(native.queryRaw(this.#db, query.sql, query.args, query.argTypes))
+    return call(native.queryRaw, this.#db, query?.sql, query?.args, query?.argTypes)
   }
   executeRaw(query) {
-    return call(native.executeRaw(this.#db, query.sql, query.args, query.argTypes))
+    return call(native.executeRaw, this.#db, query?.sql, query?.args, query?.argTypes)
   }
   executeScript(script) {
-    return call(native.executeScript(this.#db, script))
+    return call(native.executeScript, this.#db, script)
   }
   async startTransaction(isolationLevel) {
-    const tx = await call(native.startTransaction(this.#db, isolationLevel))
-    return new LibSqlCppTransaction(tx)
+    return new LibSqlCppTransaction(await call(native.startTransaction, this.#db, isolationLevel))
   }
   getConnectionInfo() {
     return native.connectionInfo(this.#db)
   }
   dispose() {
-    return call(native.dispose(this.#db))
+    return call(native.dispose, this.#db)
   }
 }
 
@@ -95,11 +89,11 @@ class PrismaLibSql {
     this.#options = options
   }
   async connect() {
-    return new PrismaLibSqlCppAdapter(await call(native.open(this.#config, this.#options)))
+    return new PrismaLibSqlCppAdapter(await call(native.open, this.#config, this.#options))
   }
   async connectToShadowDb() {
     return new PrismaLibSqlCppAdapter(
-      await call(native.open({ ...this.#config, url: ':memory:' }, this.#options)))
+      await call(native.open, { ...this.#config, url: ':memory:' }, this.#options))
   }
 }
 

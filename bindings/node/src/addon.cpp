@@ -67,7 +67,11 @@ class Completions : public std::enable_shared_from_this<Completions> {
     if (env == nullptr) return;  // environment shutting down
     for (auto& settle : batch) {
       Napi::HandleScope scope(env);
-      settle(env);
+      try {
+        settle(env);
+      } catch (const Napi::Error&) {
+        // JS can no longer run here (a worker being terminated): the promise stays pending.
+      }
       if (--pending_ == 0) tsfn_.Unref(env);
     }
   }
@@ -84,7 +88,8 @@ class Completions : public std::enable_shared_from_this<Completions> {
 
 struct AddonState {
   std::shared_ptr<Completions> completions = std::make_shared<Completions>();
-  Napi::FunctionReference json_parse;  // the realm's JSON.parse
+  Napi::FunctionReference json_parse;   // the realm's JSON.parse
+  Napi::FunctionReference error_class;  // DriverAdapterError, set by the shim
   std::mutex adapters_mu;
   std::vector<std::weak_ptr<prisma::Adapter>> adapters;
 };
@@ -367,7 +372,7 @@ Napi::Value to_js(Napi::Env env, const prisma::PrismaResult& r) {
   return out;
 }
 
-Napi::Value to_js(Napi::Env env, const MappedError& e) {
+Napi::Object cause_to_js(Napi::Env env, const MappedError& e) {
   auto o = Napi::Object::New(env);
   o.Set("kind", e.kind);
   if (e.constraint_fields) {
@@ -395,6 +400,15 @@ Napi::Value to_js(Napi::Env env, const MappedError& e) {
   if (e.original_code) o.Set("originalCode", *e.original_code);
   if (e.original_message) o.Set("originalMessage", *e.original_message);
   return o;
+}
+
+/// What a promise rejects with: `new DriverAdapterError(cause)` once the shim registered the
+/// class (the error object Prisma expects), else the plain cause.
+Napi::Value to_js(Napi::Env env, const MappedError& e) {
+  Napi::Object cause = cause_to_js(env, e);
+  auto& cls = state(env).error_class;
+  if (cls.IsEmpty()) return cause;
+  return cls.New({cause});
 }
 
 // ---------- handles ----------
@@ -602,6 +616,12 @@ Napi::Value TxRollback(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setErrorClass expects a class");
+  state(info.Env()).error_class = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* st = new AddonState();
   st->completions->start(env);
@@ -620,6 +640,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     for (auto& a : live) a->dispose();
     st->completions->release();
   });
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("open", Napi::Function::New(env, Open, "open"));
   exports.Set("queryRaw", Napi::Function::New(env, QueryRaw, "queryRaw"));
   exports.Set("executeRaw", Napi::Function::New(env, ExecuteRaw, "executeRaw"));
