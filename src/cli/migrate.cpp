@@ -56,9 +56,10 @@ std::string plural(std::size_t n, const char* word) {
 }
 
 std::string elapsed_text(std::chrono::steady_clock::duration d) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-  if (ms < 10000) return std::to_string(ms) + " ms";
-  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  if (us < 10'000) return std::to_string(us / 1000) + "." + std::to_string(us % 1000 / 100) + " ms";
+  if (us < 10'000'000) return std::to_string(us / 1000) + " ms";
+  return std::to_string(us / 1'000'000) + "." + std::to_string(us % 1'000'000 / 100'000) + " s";
 }
 
 std::string json_time(const Value& v) {

@@ -119,7 +119,8 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
     return;
   }
   t->easy.reset(easy);
-  curl_slist* h = curl_slist_append(nullptr, "Content-Type: application/json");
+  std::string ct = "Content-Type: " + t->request.content_type;
+  curl_slist* h = curl_slist_append(nullptr, ct.c_str());
   h = curl_slist_append(h, "Expect:");  // no 100-continue round trip for larger bodies
   if (!t->request.auth_token.empty()) {
     std::string auth = "Authorization: Bearer " + t->request.auth_token;

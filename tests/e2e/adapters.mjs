@@ -8,10 +8,15 @@
 // E2E_ADAPTERS=official,ours (default) picks the kinds a test file runs; a kind that is asked
 // for but can't be loaded is skipped with the import error as the reason.
 // LIBSQL_CPP_MODULE overrides what 'ours' imports (default 'libsql-cpp').
+//
+// E2E_REMOTE=1 switches freshDb() to remote mode: each fresh database file is served by the
+// project's Hrana test server (tests/hrana_server/server.py, a child process on a free port) and
+// `url` is its http://127.0.0.1:<port> address, so every adapter under test talks Hrana over
+// HTTP. `file`/`fileUrl` still name the file itself. Local mode (the default) is unchanged.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@libsql/client'
@@ -20,6 +25,19 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 
 export const KINDS = ['official', 'ours']
+
+/** True in remote mode (E2E_REMOTE=1): databases are served over Hrana/HTTP. */
+export const REMOTE = !['', '0', 'false', 'no'].includes((process.env.E2E_REMOTE ?? '').trim().toLowerCase())
+
+/** A `skip` option for a test that only makes sense on a local database: false locally. */
+export function localOnly(reason) {
+  return REMOTE ? `local only (E2E_REMOTE): ${reason}` : false
+}
+
+/** A `skip` option for a test that only makes sense on a remote database: false remotely. */
+export function remoteOnly(reason) {
+  return REMOTE ? false : `remote only (set E2E_REMOTE=1): ${reason}`
+}
 export const MIGRATION_SQL = fs.readFileSync(path.join(here, 'migration.sql'), 'utf8')
 
 /** The kinds named in E2E_ADAPTERS (default: all), validated. */
@@ -91,21 +109,126 @@ export async function makeAdapter(kind, url, options, config = {}) {
 /**
  * A fresh database file in its own temp directory, with tests/e2e/migration.sql (or `sql`; null
  * for an empty database) applied through @libsql/client's executeMultiple, never through our
- * code. Returns { dir, file, url, cleanup }.
+ * code. Returns { dir, file, fileUrl, url, server, cleanup }: `url` is `file:<file>` locally; in
+ * remote mode (E2E_REMOTE=1, or `remote: true`) the Hrana test server serves the file and `url`
+ * is `http://127.0.0.1:<port>`, and `server` is its handle (see startHranaServer; `serverArgs` are
+ * extra command-line options for it, e.g. ['--auth-token', 'T']). `cleanup()`
+ * stops the server and removes the directory; it returns a promise that settles once both are
+ * done (awaiting it is optional: the directory is removed at once).
  */
-export async function freshDb({ sql = MIGRATION_SQL } = {}) {
+export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, serverArgs = [] } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-cpp-e2e-'))
   const file = path.join(dir, 'test.db')
-  const url = `file:${file}`
-  if (sql) {
-    const client = createClient({ url })
-    try {
-      await client.executeMultiple(sql)
-    } finally {
-      client.close()
+  const fileUrl = `file:${file}`
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true })
+  try {
+    if (sql) {
+      const client = createClient({ url: fileUrl })
+      try {
+        await client.executeMultiple(sql)
+      } finally {
+        client.close()
+      }
     }
+    if (!remote) return { dir, file, fileUrl, url: fileUrl, server: null, cleanup: async () => removeDir() }
+    const server = await startHranaServer(file, serverArgs)
+    return {
+      dir, file, fileUrl, url: server.url, server,
+      cleanup: async () => {
+        const stopped = server.stop()
+        removeDir()
+        await stopped
+      },
+    }
+  } catch (e) {
+    removeDir()
+    throw e
   }
-  return { dir, file, url, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+const SERVER_SCRIPT = path.join(here, '..', 'hrana_server', 'server.py')
+/** Every Hrana test server this process started and has not seen exit. */
+const liveServers = new Set()
+process.on('exit', () => {
+  for (const child of liveServers) {
+    try {
+      child.kill('SIGKILL')
+    } catch {}
+  }
+})
+
+/**
+ * Starts `python3 tests/hrana_server/server.py --db <file> --port 0` and resolves once it prints
+ * `LISTENING <port>`. Its stdin is a pipe, so it also exits when this process dies in any way;
+ * on a normal exit the 'exit' hook above kills whatever is left. The child is unref'd: a server
+ * that a test forgot to stop never keeps the test process alive.
+ * Returns { url, port, pid, stats(), control(body), stop() }.
+ */
+export async function startHranaServer(file, extraArgs = []) {
+  const child = spawn(process.env.PYTHON ?? 'python3', [SERVER_SCRIPT, '--db', file, '--port', '0', ...extraArgs], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  liveServers.add(child)
+  let stderr = ''
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-4000)
+  })
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      liveServers.delete(child)
+      resolve({ code, signal })
+    })
+  })
+  child.once('error', () => {}) // reported through `exited` / the timeout below
+  const port = await new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => fail(new Error('no LISTENING line within 15 s')), 15_000)
+    const fail = (e) => {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+      reject(new Error(`Hrana test server failed to start: ${e.message}${stderr ? `\n${stderr}` : ''}`))
+    }
+    child.stdout.on('data', (d) => {
+      out += d
+      const m = /^LISTENING (\d+)$/m.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    })
+    exited.then(({ code, signal }) => fail(new Error(`exited with ${signal ?? code}`)))
+    child.once('error', fail)
+  })
+  child.stdout.resume()
+  for (const s of [child.stdin, child.stdout, child.stderr]) s.unref?.()
+  child.unref()
+  const url = `http://127.0.0.1:${port}`
+  let stopping
+  return {
+    url,
+    port,
+    pid: child.pid,
+    /** GET /_stats: the server's counters (pipeline_requests, connections, ...). */
+    stats: async () => (await fetch(`${url}/_stats`)).json(),
+    /** POST /_control with a JSON body (delay_ms, fault, reset, reset_stats, ...). */
+    control: async (body) => {
+      const r = await fetch(`${url}/_control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      if (!r.ok) throw new Error(`/_control answered HTTP ${r.status}: ${await r.text()}`)
+      return r.text()
+    },
+    /** SIGTERM, then SIGKILL after 3 s; resolves when the process has exited. Idempotent. */
+    stop: () => {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM')
+          const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+          await exited
+          clearTimeout(timer)
+        }
+      })()
+      return stopping
+    },
+  }
 }
 
 /** Runs SQL on a database with @libsql/client (setup/inspection outside the adapter under test). */

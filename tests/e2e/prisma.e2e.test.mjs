@@ -4,9 +4,17 @@
 // Where the official adapter has a known defect (contract doc, "Improve": integers above 2^53,
 // missing table/column), the test asserts the official behaviour on 'official' and the better
 // behaviour on 'ours'.
+//
+// E2E_REMOTE=1 runs the same tests over Hrana/HTTP against the Hrana test server (see
+// adapters.mjs). Over Hrana the server sends only a code name and a message (sqld style:
+// `SQLITE_CONSTRAINT`, "SQLite error: UNIQUE constraint failed: User.email"). The official
+// adapter then loses every SQLite code: constraint violations become the generic `sqlite` kind,
+// so Prisma reports P2039 "Database error. Code: `N/A`" instead of P2002/P2003/P2011. Ours maps
+// the code name and message back to the same kinds and extended codes as locally. Those
+// remote outcomes are asserted explicitly per kind below (`remoteOfficial`).
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { adapterKinds, makeAdapter, freshDb, makePrisma, loadPrismaModule, recordingFactory, withLibsql, rejection } from './adapters.mjs'
+import { adapterKinds, makeAdapter, freshDb, makePrisma, loadPrismaModule, recordingFactory, withLibsql, rejection, REMOTE, remoteOnly } from './adapters.mjs'
 
 const { Prisma } = loadPrismaModule()
 const kinds = await adapterKinds()
@@ -51,8 +59,18 @@ function prismaError(e) {
   return { name: e.constructor?.name, code: e.code, meta, cause: driverAdapterError?.cause }
 }
 
+/**
+ * What the official adapter gives over Hrana for a SQLite failure the server reports as
+ * `message` with code name `code` (measured): no originalCode, the generic `sqlite` kind, and
+ * the LibsqlError text `<code>: <server message>` as both messages.
+ */
+function officialHranaCause(message) {
+  return { originalCode: undefined, originalMessage: message, kind: 'sqlite', extendedCode: 1, message }
+}
+
 for (const { kind, skip } of kinds) {
   const official = kind === 'official'
+  const remoteOfficial = REMOTE && official
 
   describe(`[${kind}] Prisma Client end-to-end`, { skip }, () => {
     let db
@@ -63,7 +81,7 @@ for (const { kind, skip } of kinds) {
     })
     afterEach(async () => {
       await prisma?.$disconnect()
-      db?.cleanup()
+      await db?.cleanup()
     })
 
     async function seedBlog() {
@@ -320,7 +338,8 @@ for (const { kind, skip } of kinds) {
         await tx.tag.create({ data: { name: 'gone' } })
         await tx.user.create({ data: { email: 'dup@x.io' } })
       }))
-      assert.equal(e.code, 'P2002')
+      // official over Hrana: the unique violation comes back as a generic database error
+      assert.equal(e.code, remoteOfficial ? 'P2039' : 'P2002')
       assert.equal(await prisma.tag.count(), 0)
     })
 
@@ -337,13 +356,26 @@ for (const { kind, skip } of kinds) {
         prisma.tag.create({ data: { name: 'b3' } }),
         prisma.tag.create({ data: { name: 'b1' } }),
       ]))
-      assert.equal(e.code, 'P2002')
+      assert.equal(e.code, remoteOfficial ? 'P2039' : 'P2002')
+      if (remoteOfficial) {
+        // the batch error is a LibsqlBatchError, whose text repeats the code name
+        assert.deepEqual(e.meta.driverAdapterError.cause, officialHranaCause('SQLITE_CONSTRAINT: SQLITE_CONSTRAINT: SQLite error: UNIQUE constraint failed: Tag.name'))
+      }
       assert.equal(await prisma.tag.count(), 2)
     })
 
     it('P2002 unique constraint, single and compound', async () => {
       await prisma.user.create({ data: { email: 'u@x.io', posts: { create: { title: 'T' } } } })
       const e = await rejection(prisma.user.create({ data: { email: 'u@x.io' } }))
+      if (remoteOfficial) {
+        const message = 'SQLITE_CONSTRAINT: SQLite error: UNIQUE constraint failed: User.email'
+        assert.deepEqual(prismaError(e), { name: 'PrismaClientKnownRequestError', code: 'P2039', meta: { modelName: 'User' }, cause: officialHranaCause(message) })
+        assert.match(e.message, /Database error\. Code: `N\/A`\. Message: `SQLITE_CONSTRAINT: SQLite error: UNIQUE constraint failed: User\.email`/)
+        const e2 = await rejection(prisma.post.create({ data: { title: 'T', authorId: 1 } }))
+        assert.equal(e2.code, 'P2039')
+        assert.deepEqual(e2.meta.driverAdapterError.cause, officialHranaCause('SQLITE_CONSTRAINT: SQLite error: UNIQUE constraint failed: Post.authorId, Post.title'))
+        return
+      }
       assert.deepEqual(prismaError(e), {
         name: 'PrismaClientKnownRequestError', code: 'P2002', meta: { modelName: 'User' },
         cause: { originalCode: '2067', originalMessage: 'SQLITE_CONSTRAINT: UNIQUE constraint failed: User.email', kind: 'UniqueConstraintViolation', constraint: { fields: ['email'] }, table: 'User' },
@@ -356,6 +388,13 @@ for (const { kind, skip } of kinds) {
 
     it('P2003 foreign key constraint', async () => {
       const e = await rejection(prisma.post.create({ data: { title: 'orphan', authorId: 999 } }))
+      if (remoteOfficial) {
+        assert.deepEqual(prismaError(e), {
+          name: 'PrismaClientKnownRequestError', code: 'P2039', meta: { modelName: 'Post' },
+          cause: officialHranaCause('SQLITE_CONSTRAINT: SQLite error: FOREIGN KEY constraint failed'),
+        })
+        return
+      }
       assert.deepEqual(prismaError(e), {
         name: 'PrismaClientKnownRequestError', code: 'P2003', meta: { modelName: 'Post' },
         cause: { originalCode: '787', originalMessage: 'SQLITE_CONSTRAINT: FOREIGN KEY constraint failed', kind: 'ForeignKeyConstraintViolation', constraint: { foreignKey: {} } },
@@ -364,6 +403,13 @@ for (const { kind, skip } of kinds) {
 
     it('P2011 null constraint', async () => {
       const e = await rejection(prisma.notNullProbe.create({ data: {} }))
+      if (remoteOfficial) {
+        assert.deepEqual(prismaError(e), {
+          name: 'PrismaClientKnownRequestError', code: 'P2039', meta: { modelName: 'NotNullProbe' },
+          cause: officialHranaCause('SQLITE_CONSTRAINT: SQLite error: NOT NULL constraint failed: NotNullProbe.value'),
+        })
+        return
+      }
       assert.deepEqual(prismaError(e), {
         name: 'PrismaClientKnownRequestError', code: 'P2011', meta: { modelName: 'NotNullProbe' },
         cause: { originalCode: '1299', originalMessage: 'SQLITE_CONSTRAINT: NOT NULL constraint failed: NotNullProbe.value', kind: 'NullConstraintViolation', constraint: { fields: ['value'] } },
@@ -382,11 +428,19 @@ for (const { kind, skip } of kinds) {
     it('raw query errors are P2010 with the SQLite code and message', async () => {
       const e = await rejection(prisma.$queryRaw`SELEC 1`)
       assert.equal(e.code, 'P2010')
-      assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: near "SELEC": syntax error`/)
+      if (!REMOTE) {
+        assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: near "SELEC": syntax error`/)
+      } else if (official) {
+        // the server's own parser rejects it (sqld: SQL_PARSE_ERROR), and the code is lost
+        assert.match(e.message, /Raw query failed\. Code: `N\/A`\. Message: `SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:1: `SELEC``/)
+      } else {
+        // ours: SQLITE_ERROR (1) as locally; the text after it is the server parser's message
+        assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: syntax error around L1:1: `SELEC``/)
+      }
       await prisma.tag.create({ data: { name: 'dup' } })
       const u = await rejection(prisma.$executeRaw`INSERT INTO Tag (name) VALUES ('dup')`)
       assert.equal(u.code, 'P2010')
-      assert.equal(u.meta.driverAdapterError.cause.kind, 'UniqueConstraintViolation')
+      assert.equal(u.meta.driverAdapterError.cause.kind, remoteOfficial ? 'sqlite' : 'UniqueConstraintViolation')
     })
 
     it('a missing table is P2021 (official: P2039 "Database error")', async () => {
@@ -394,7 +448,8 @@ for (const { kind, skip } of kinds) {
       const e = await rejection(prisma.comment.findMany())
       if (official) {
         assert.equal(e.code, 'P2039')
-        assert.match(e.message, /Database error\. Code: `1`\. Message: `SQLITE_ERROR: no such table: main\.Comment`/)
+        if (REMOTE) assert.match(e.message, /Database error\. Code: `N\/A`\. Message: `SQLITE_UNKNOWN: SQLite error: no such table: main\.Comment`/)
+        else assert.match(e.message, /Database error\. Code: `1`\. Message: `SQLITE_ERROR: no such table: main\.Comment`/)
         assert.equal(e.meta.driverAdapterError.cause.kind, 'sqlite')
       } else {
         assert.equal(e.code, 'P2021')
@@ -416,7 +471,9 @@ for (const { kind, skip } of kinds) {
       // "table X has no column named Y" is matched by the official adapter too
       const insert = await rejection(prisma.profile.create({ data: { bio: 'x', userId: 1 } }))
       assert.equal(insert.code, 'P2022')
-      assert.deepEqual(insert.meta.driverAdapterError.cause, { originalCode: '1', originalMessage: 'SQLITE_ERROR: table main.Profile has no column named bio', kind: 'ColumnNotFound', column: 'bio' })
+      assert.deepEqual(insert.meta.driverAdapterError.cause, remoteOfficial
+        ? { originalCode: undefined, originalMessage: 'SQLITE_UNKNOWN: SQLite error: table main.Profile has no column named bio', kind: 'ColumnNotFound', column: 'bio' }
+        : { originalCode: '1', originalMessage: 'SQLITE_ERROR: table main.Profile has no column named bio', kind: 'ColumnNotFound', column: 'bio' })
     })
 
     it('a BigInt field above 2^53 round-trips exactly (official: RangeError)', async () => {
@@ -426,7 +483,10 @@ for (const { kind, skip } of kinds) {
       if (official) {
         const e = await rejection(create)
         assert.equal(e.name, 'RangeError')
-        assert.equal(e.message, 'Received integer which cannot be safely represented as a JavaScript number')
+        // libsql-js locally, hrana-client remotely: the same defect, worded differently
+        assert.equal(e.message, REMOTE
+          ? 'Received integer which is too large to be safely represented as a JavaScript number'
+          : 'Received integer which cannot be safely represented as a JavaScript number')
         // the INSERT itself went through (the error comes from reading RETURNING)
         const [{ v }] = await withLibsql(db.url, async (c) => (await c.execute("SELECT CAST(bigInt AS TEXT) AS v FROM AllTypes WHERE id = 'big'")).rows)
         assert.equal(v, String(big))
@@ -479,6 +539,60 @@ for (const { kind, skip } of kinds) {
         assert.deepEqual((await p2.user.findFirst({ where: { createdAt: { gte: D1 } } })).createdAt, D1)
       } finally {
         await p2.$disconnect()
+      }
+    })
+  })
+
+  describe(`[${kind}] Prisma Client over Hrana: connection failures`, { skip: skip || remoteOnly('needs the Hrana test server') }, () => {
+    it('a server that went away is P1001 (official: a bare TypeError "fetch failed")', async () => {
+      const db = await freshDb()
+      const prisma = makePrisma(await makeAdapter(kind, db.url))
+      try {
+        await prisma.user.create({ data: { email: 'a@x.io' } })
+        await db.server.stop()
+        const e = await rejection(prisma.user.findMany())
+        if (official) {
+          assert.equal(e.name, 'TypeError')
+          assert.equal(e.message, 'fetch failed')
+          assert.equal(e.cause?.code, 'ECONNREFUSED')
+        } else {
+          assert.equal(e.code, 'P1001')
+          assert.match(e.message, /Can't reach database server/)
+          const cause = e.meta.driverAdapterError.cause
+          assert.deepEqual([cause.kind, cause.originalCode], ['DatabaseNotReachable', 'CURLE_COULDNT_CONNECT'])
+        }
+      } finally {
+        await prisma.$disconnect()
+        await db.cleanup()
+      }
+    })
+
+    it('a missing or wrong auth token is P1000 (official: P2039 "SERVER_ERROR: ... 401")', async () => {
+      const db = await freshDb({ serverArgs: ['--auth-token', 'sekrit'] })
+      try {
+        for (const config of [{}, { authToken: 'wrong' }]) {
+          const prisma = makePrisma(await makeAdapter(kind, db.url, undefined, config))
+          try {
+            const e = await rejection(prisma.user.count())
+            if (official) {
+              assert.equal(e.code, 'P2039')
+              assert.deepEqual(e.meta.driverAdapterError.cause, officialHranaCause('SERVER_ERROR: Server returned HTTP status 401'))
+            } else {
+              assert.equal(e.code, 'P1000')
+              assert.deepEqual({ ...e.meta.driverAdapterError.cause }, { kind: 'AuthenticationFailed', originalCode: 'AUTH_FAILED', originalMessage: 'AUTH_FAILED: the server rejected the credentials (HTTP 401)' })
+            }
+          } finally {
+            await prisma.$disconnect()
+          }
+        }
+        const prisma = makePrisma(await makeAdapter(kind, db.url, undefined, { authToken: 'sekrit' }))
+        try {
+          assert.equal(await prisma.user.count(), 0)
+        } finally {
+          await prisma.$disconnect()
+        }
+      } finally {
+        await db.cleanup()
       }
     })
   })
