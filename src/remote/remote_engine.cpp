@@ -207,7 +207,7 @@ void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> b
   const bool safe = retry_safe(baton, requests);
   // A weak reference: a pending request must not keep the engine alive.
   std::weak_ptr<RemoteEngine> weak = weak_from_this();
-  http_->post(HttpRequest{url, std::move(body), auth_token_, safe, "application/json"},
+  http_->post(HttpRequest{.url = url, .body = std::move(body), .auth_token = auth_token_, .content_type = "application/json", .retry_safe = safe},
               [weak, url, baton, requests = std::move(requests), done, in_stream](Outcome<HttpResponse> outcome) mutable {
                 if (auto* e = std::get_if<Error>(&outcome)) return deliver(done, Outcome<PipelineResponse>(*e));
                 auto& r = std::get<HttpResponse>(outcome);
