@@ -427,13 +427,21 @@ Error to_error(const HranaError& e) {
     static constexpr Pattern kPatterns[] = {
         {"UNIQUE constraint failed", 2067},  {"NOT NULL constraint failed", 1299},
         {"FOREIGN KEY constraint failed", 787}, {"CHECK constraint failed", 275},
+        {"cannot store ", 3091},  // STRICT tables: "cannot store TEXT value in INTEGER column t.c"
     };
+    bool matched = false;
     for (const auto& p : kPatterns) {
       if (msg.find(p.text) != std::string::npos) {
         ext = p.code;
+        matched = true;
         break;
       }
     }
+    // A SQLITE_CONSTRAINT whose text is none of SQLite's own constraint messages carries the
+    // text a trigger gave RAISE(ABORT|FAIL|ROLLBACK, ...): SQLITE_CONSTRAINT_TRIGGER locally.
+    // (SQLite's other subtypes with a text of their own, from commit hooks, functions or virtual
+    // tables, do not arise from SQL sent to a server; their generic text stays plain 19.)
+    if (ext == 19 && !matched && msg != "constraint failed") ext = 1811;
   }
   if (ext < 0) {
     // A server code we do not know (tursodb's PREPARE_ERROR, ...): a generic SQLite error
