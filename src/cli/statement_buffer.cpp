@@ -42,8 +42,8 @@ std::vector<PendingStatement> StatementBuffer::add_line(std::string_view line, i
   }
   text_.append(line);
   text_.push_back('\n');
-  if (line.find(';') == std::string_view::npos || !sqlite3_complete(text_.c_str())) return out;
-  // Split at each `;` that ends a complete statement.
+  if (line.find(';') == std::string_view::npos) return out;
+  // Split at each `;` that ends a complete statement (the text may end with an incomplete one).
   std::size_t start = 0;
   std::string candidate;
   for (std::size_t pos = text_.find(';'); pos != std::string::npos; pos = text_.find(';', pos + 1)) {

@@ -654,7 +654,8 @@ for (const { kind, skip } of kinds) {
 
     it('a write blocked by another process waits for the busy timeout (official: SocketTimeout at once)', { timeout: 20_000 }, async () => {
       await withAdapter(kind, async (adapter, { db }) => {
-        const holdMs = 300
+        // long enough that the write surely starts while the lock is held, even on a busy machine
+        const holdMs = 1000
         const child = await holdWriteLock(db.url, holdMs)
         try {
           const write = adapter.executeRaw(q("INSERT INTO Tag (name) VALUES ('after-lock')"))
@@ -743,7 +744,7 @@ for (const { kind, skip } of kinds) {
   describe(`[${kind}] observed beyond the contract doc`, { skip }, () => {
     it('after a SQLITE_BUSY failure the next transaction still commits (official: "SQL statements in progress")', { skip: localOnly('over Hrana the server waits its busy timeout (5 s), so no SQLITE_BUSY failure happens; the defect is in a local libsql-js connection'), timeout: 20_000 }, async () => {
       await withAdapter(kind, async (adapter, { db }) => {
-        const child = await holdWriteLock(db.url, 300)
+        const child = await holdWriteLock(db.url, 1000)
         try {
           await adapter.executeRaw(q("INSERT INTO Tag (name) VALUES ('x')")).catch(() => {})
         } finally {
