@@ -17,6 +17,8 @@ if [ "$preset" = ci ]; then
   # The suites skip 'ours' when it cannot load; here that must be an error, not a skip.
   node -e "require('libsql-cpp')" || { echo "libsql-cpp does not load: build it first" >&2; exit 1; }
   node --test tests/node/ tests/e2e/
+  echo "== The same Node suites against the Hrana test server (remote URLs)"
+  E2E_REMOTE=1 node --test tests/node/ tests/e2e/
   echo "== Prisma Migrate (6.19, engine: js) through the adapter"
   node --test tests/migrate/
 fi

@@ -78,6 +78,9 @@ HttpTransport::HttpTransport(HttpOptions options) : options_(options) {
   }
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.concurrency));
+  // Keep as many idle connections as may run at once, so bursts reuse them instead of
+  // opening new ones (libcurl's default cache is smaller).
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(options_.concurrency));
   multi_ = multi;
   io_ = std::thread([this] { run(); });
 }

@@ -311,6 +311,11 @@ TEST(HranaErrors, ServerCodesMapToTheLocalKindsAndExtendedCodes) {
       {{"database is locked", "SQLITE_BUSY"}, 5, "SQLITE_BUSY: database is locked"},
       {{"Transaction timed out", "TRANSACTION_TIMEOUT"}, 5, "SQLITE_BUSY: Transaction timed out"},
       {{"UNIQUE constraint failed: t.a", "EXECUTE_ERROR"}, 2067, "SQLITE_CONSTRAINT: UNIQUE constraint failed: t.a"},
+      // sqld's base code plus a message that is none of SQLite's constraint texts: a trigger's RAISE.
+      {{"SQLite error: refused by trigger", "SQLITE_CONSTRAINT"}, 1811, "SQLITE_CONSTRAINT: refused by trigger"},
+      {{"SQLite error: cannot store TEXT value in INTEGER column t.a", "SQLITE_CONSTRAINT"}, 3091,
+       "SQLITE_CONSTRAINT: cannot store TEXT value in INTEGER column t.a"},
+      {{"SQLite error: constraint failed", "SQLITE_CONSTRAINT"}, 19, "SQLITE_CONSTRAINT: constraint failed"},
   };
   for (const auto& r : rows) {
     SCOPED_TRACE(r.in.code + " " + r.in.message);
