@@ -310,6 +310,9 @@ void Migrator::apply_one(Transaction& tx, const LocalMigration& m, bool foreign_
     failure.emplace(e.extended_code(), e.what());
   } catch (const MigrationContentError& e) {
     failure.emplace(e.extended_code, e.message);
+  } catch (const CliError&) {
+    out_ << "not applied\n" << std::flush;  // refused before it ran (the error says why)
+    throw;
   }
   if (!failure) {
     out_ << "done in " << elapsed_text(std::chrono::steady_clock::now() - t0) << "\n"
