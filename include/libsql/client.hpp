@@ -18,6 +18,15 @@ namespace libsql {
 /// BEGIN IMMEDIATE (write), a read-only transaction (read), or BEGIN DEFERRED (deferred).
 enum class TransactionMode { Write, Read, Deferred };
 
+/// Options of an interactive transaction.
+struct TransactionOptions {
+  /// false: foreign key enforcement is off for the whole transaction (schema changes that
+  /// rebuild a parent table, as Prisma's migrations do). SQLite ignores `PRAGMA foreign_keys`
+  /// inside a transaction, so it is set on the transaction's own connection or stream before
+  /// BEGIN, and turned back on when the transaction ends.
+  bool foreign_keys = true;
+};
+
 /// The result of an asynchronous call: a value or an Error.
 template <class T>
 using Outcome = std::variant<T, Error>;
@@ -81,6 +90,7 @@ class Client {
                                TransactionMode mode = TransactionMode::Deferred);
   /// Starts an interactive transaction.
   Transaction transaction(TransactionMode mode = TransactionMode::Deferred);
+  Transaction transaction(TransactionMode mode, TransactionOptions options);
   /// Runs a multi-statement script as is (no implicit transaction), stopping at the first error.
   void execute_script(std::string_view sql);
   /// Runs the statements in order, each on its own (no implicit transaction), stopping at the
@@ -94,6 +104,8 @@ class Client {
   void batch_async(std::vector<Statement> stmts, TransactionMode mode,
                    Callback<std::vector<ResultSet>> done);
   void transaction_async(TransactionMode mode, Callback<std::shared_ptr<Transaction>> done);
+  void transaction_async(TransactionMode mode, TransactionOptions options,
+                         Callback<std::shared_ptr<Transaction>> done);
   void execute_script_async(std::string sql, Callback<Done> done);
   void execute_sequence_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
 

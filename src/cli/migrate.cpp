@@ -134,7 +134,10 @@ Migrator::Migrator(Client client, MigrateOptions options, std::ostream& out)
 
 Transaction Migrator::begin_write() {
   try {
-    return client_.transaction(TransactionMode::Write);
+    // Migrations that rebuild tables run with foreign keys off for their whole transaction:
+    // the client sets that on the transaction's own connection or stream before BEGIN.
+    return client_.transaction(TransactionMode::Write,
+                               libsql::TransactionOptions{.foreign_keys = !foreign_keys_off_});
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::Sqlite && e.primary_code() == kSqliteBusy) {
       throw CliError(
@@ -149,9 +152,7 @@ Transaction Migrator::begin_write() {
 }
 
 void Migrator::set_foreign_keys(bool on) {
-  // Runs on the connection that serves write transactions, outside any transaction: inside
-  // one, SQLite ignores `PRAGMA foreign_keys`.
-  client_.execute_script(on ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
+  // Applies to the next write transaction (see begin_write).
   foreign_keys_off_ = !on;
 }
 

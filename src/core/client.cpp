@@ -63,9 +63,12 @@ std::vector<ResultSet> Client::batch(const std::vector<Statement>& stmts, Transa
       [&](Callback<std::vector<ResultSet>> cb) { batch_async(stmts, mode, std::move(cb)); });
 }
 
-Transaction Client::transaction(TransactionMode mode) {
-  auto txn = wait_for<std::shared_ptr<Transaction>>(
-      [&](Callback<std::shared_ptr<Transaction>> cb) { transaction_async(mode, std::move(cb)); });
+Transaction Client::transaction(TransactionMode mode) { return transaction(mode, TransactionOptions{}); }
+
+Transaction Client::transaction(TransactionMode mode, TransactionOptions options) {
+  auto txn = wait_for<std::shared_ptr<Transaction>>([&](Callback<std::shared_ptr<Transaction>> cb) {
+    transaction_async(mode, options, std::move(cb));
+  });
   return std::move(*txn);
 }
 
@@ -98,10 +101,14 @@ void Client::batch_async(std::vector<Statement> stmts, TransactionMode mode,
   require(engine_)->batch(std::move(stmts), mode, std::move(done));
 }
 
-void Client::transaction_async(TransactionMode mode,
+void Client::transaction_async(TransactionMode mode, Callback<std::shared_ptr<Transaction>> done) {
+  transaction_async(mode, TransactionOptions{}, std::move(done));
+}
+
+void Client::transaction_async(TransactionMode mode, TransactionOptions options,
                                Callback<std::shared_ptr<Transaction>> done) {
   require(engine_)->begin(
-      mode, [done = std::move(done)](Outcome<std::shared_ptr<detail::TxnSession>> outcome) {
+      mode, options, [done = std::move(done)](Outcome<std::shared_ptr<detail::TxnSession>> outcome) {
         if (auto* e = std::get_if<Error>(&outcome)) return done(*e);
         done(std::make_shared<Transaction>(
             std::move(std::get<std::shared_ptr<detail::TxnSession>>(outcome))));

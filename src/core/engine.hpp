@@ -32,7 +32,8 @@ class Engine {
   virtual void execute_script(std::string sql, Callback<Done> done) = 0;
   /// Statements in order, each on its own (no implicit transaction), stopping at the first error.
   virtual void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) = 0;
-  virtual void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) = 0;
+  virtual void begin(TransactionMode mode, TransactionOptions options,
+                     Callback<std::shared_ptr<TxnSession>> done) = 0;
   /// Runs a statement on the calling thread when the engine knows it to be a fast read;
   /// false (nothing ran, `out` untouched) means: use execute().
   virtual bool try_execute_inline(const Statement& /*stmt*/, ResultSet& /*out*/) { return false; }

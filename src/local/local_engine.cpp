@@ -91,8 +91,9 @@ Error transaction_closed_error() {
 /// transaction's calls, in order, until it ends (commit, rollback, abort).
 class LocalTxn final : public TxnSession, public std::enable_shared_from_this<LocalTxn> {
  public:
-  LocalTxn(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> on_begin)
-      : mode_(mode), on_begin_(std::move(on_begin)) {}
+  LocalTxn(TransactionMode mode, TransactionOptions options,
+           Callback<std::shared_ptr<TxnSession>> on_begin)
+      : mode_(mode), options_(options), on_begin_(std::move(on_begin)) {}
 
   /// Runs on the worker that took the transaction from its lane.
   void serve(Connection* conn) {
@@ -102,7 +103,21 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
       return;
     }
+    // Foreign keys can only be switched outside a transaction: before BEGIN, on this
+    // connection, and back on when the transaction has ended (whichever way).
+    struct ForeignKeys {
+      Connection* c;
+      bool off;
+      ~ForeignKeys() {
+        if (!off) return;
+        try {
+          c->exec("PRAGMA foreign_keys=ON");
+        } catch (...) {
+        }
+      }
+    } foreign_keys{conn, !options_.foreign_keys};
     try {
+      if (foreign_keys.off) conn->exec("PRAGMA foreign_keys=OFF");
       conn->exec(begin_sql(mode_));
     } catch (const Error& e) {
       ended_ = true;
@@ -244,6 +259,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
   }
 
   TransactionMode mode_;
+  TransactionOptions options_;
   Callback<std::shared_ptr<TxnSession>> on_begin_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -389,9 +405,10 @@ void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<Re
   });
 }
 
-void LocalEngine::begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) {
+void LocalEngine::begin(TransactionMode mode, TransactionOptions options,
+                        Callback<std::shared_ptr<TxnSession>> done) {
   if (closed_) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
-  auto txn = std::make_shared<LocalTxn>(mode, std::move(done));
+  auto txn = std::make_shared<LocalTxn>(mode, options, std::move(done));
   {
     std::lock_guard<std::mutex> lock(sessions_mu_);
     std::erase_if(sessions_, [](const auto& w) { return w.expired(); });

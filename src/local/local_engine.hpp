@@ -54,7 +54,8 @@ class LocalEngine final : public Engine {
              Callback<std::vector<ResultSet>> done) override;
   void execute_script(std::string sql, Callback<Done> done) override;
   void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override;
-  void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) override;
+  void begin(TransactionMode mode, TransactionOptions options,
+             Callback<std::shared_ptr<TxnSession>> done) override;
   bool try_execute_inline(const Statement& stmt, ResultSet& out) override;
   void close() override;
   [[nodiscard]] bool closed() const noexcept override { return closed_.load(); }

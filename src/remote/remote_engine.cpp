@@ -310,8 +310,8 @@ void RemoteEngine::execute_script(std::string sql, Callback<Done> done) {
 /// COMMIT / ROLLBACK travel with the stream's close. Calls run one at a time, in order.
 class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<RemoteTxn> {
  public:
-  RemoteTxn(std::shared_ptr<RemoteEngine> engine, TransactionMode mode)
-      : engine_(std::move(engine)), mode_(mode), url_(engine_->pipeline_url()) {}
+  RemoteTxn(std::shared_ptr<RemoteEngine> engine, TransactionMode mode, TransactionOptions options)
+      : engine_(std::move(engine)), mode_(mode), options_(options), url_(engine_->pipeline_url()) {}
 
   void execute(Statement stmt, Callback<ResultSet> done) override {
     std::vector<Statement> one;
@@ -433,15 +433,31 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
     });
   }
 
+  /// The steps that open the transaction: BEGIN, preceded by `PRAGMA foreign_keys=OFF` when
+  /// the options ask for it (SQLite only takes it outside a transaction).
+  std::vector<Step> opening_steps() const {
+    std::vector<Step> steps;
+    if (!options_.foreign_keys) steps.push_back(plain_step("PRAGMA foreign_keys=OFF", std::nullopt));
+    std::optional<Condition> after;
+    if (!steps.empty()) after = Condition::ok(0);
+    steps.push_back(plain_step(begin_sql(mode_), after));
+    return steps;
+  }
+
   void begin_then(std::function<void()> then, std::function<void(const Error&)> fail) {
     std::vector<Request> reqs;
-    reqs.push_back(hrana::execute(Statement(begin_sql(mode_)), false));
-    send(std::move(reqs), [this, then = std::move(then), fail = std::move(fail)](Outcome<PipelineResponse> o) {
+    const std::size_t n = opening_steps().size();
+    reqs.push_back(hrana::batch(opening_steps()));
+    send(std::move(reqs), [this, n, then = std::move(then), fail = std::move(fail)](Outcome<PipelineResponse> o) {
       if (auto* e = std::get_if<Error>(&o)) return fail(*e);
       auto& r = std::get<PipelineResponse>(o);
       if (r.results[0].error) {
         mark_ended();
         return fail(hrana::to_error(*r.results[0].error));
+      }
+      if (auto e = batch_error(r.results[0].batch, 0, n)) {
+        mark_ended();
+        return fail(*e);
       }
       begun_ = true;
       then();
@@ -474,10 +490,10 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
     using R = std::vector<ResultSet>;
     enqueue([this, stmts = std::move(stmts), done](Finish finish) mutable {
       const bool with_begin = !begun_;
-      const std::size_t first = with_begin ? 1 : 0;
-      const std::size_t n = stmts.size();
       std::vector<Step> steps;
-      if (with_begin) steps.push_back(plain_step(begin_sql(mode_), std::nullopt));
+      if (with_begin) steps = opening_steps();
+      const std::size_t first = steps.size();
+      const std::size_t n = stmts.size();
       for (std::size_t i = 0; i < n; ++i) {
         Step s;
         s.stmt = std::move(stmts[i]);
@@ -498,9 +514,9 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
         }
         auto& b = r.results[0].batch;
         if (with_begin) {
-          if (b.step_errors[0]) {
+          if (auto e = batch_error(b, 0, first)) {
             mark_ended();  // BEGIN failed: there is no transaction
-            deliver(done, Outcome<R>(hrana::to_error(*b.step_errors[0])));
+            deliver(done, Outcome<R>(*e));
             return finish();
           }
           begun_ = true;
@@ -527,6 +543,8 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
       }
       std::vector<Request> reqs;
       reqs.push_back(hrana::execute(Statement(statement), false));
+      // Back on for whoever uses the server's connection next (closing the stream ends it).
+      if (!options_.foreign_keys) reqs.push_back(hrana::execute(Statement("PRAGMA foreign_keys=ON"), false));
       reqs.push_back(hrana::close());
       send(std::move(reqs), [done, finish](Outcome<PipelineResponse> o) {
         if (auto* e = std::get_if<Error>(&o)) {
@@ -557,6 +575,7 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
 
   std::shared_ptr<RemoteEngine> engine_;
   TransactionMode mode_;
+  TransactionOptions options_;
   mutable std::mutex mu_;
   std::string url_;
   std::optional<std::string> baton_;
@@ -567,11 +586,12 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
   bool begun_ = false;  // touched only by the call that is running
 };
 
-void RemoteEngine::begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) {
+void RemoteEngine::begin(TransactionMode mode, TransactionOptions options,
+                         Callback<std::shared_ptr<TxnSession>> done) {
   if (closed_) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
   // Nothing is sent yet: BEGIN travels with the first statement.
   deliver(done, Outcome<std::shared_ptr<TxnSession>>(
-                    std::static_pointer_cast<TxnSession>(std::make_shared<RemoteTxn>(shared_from_this(), mode))));
+                    std::static_pointer_cast<TxnSession>(std::make_shared<RemoteTxn>(shared_from_this(), mode, options))));
 }
 
 }  // namespace libsql::detail

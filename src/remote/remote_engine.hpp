@@ -26,7 +26,8 @@ class RemoteEngine final : public Engine, public std::enable_shared_from_this<Re
              Callback<std::vector<ResultSet>> done) override;
   void execute_script(std::string sql, Callback<Done> done) override;
   void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override;
-  void begin(TransactionMode mode, Callback<std::shared_ptr<TxnSession>> done) override;
+  void begin(TransactionMode mode, TransactionOptions options,
+             Callback<std::shared_ptr<TxnSession>> done) override;
   void close() override;
   [[nodiscard]] bool closed() const noexcept override { return closed_.load(); }
   [[nodiscard]] int max_bind_values() const noexcept override { return 32766; }

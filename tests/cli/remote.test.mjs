@@ -85,18 +85,28 @@ describe('migrate against the Hrana test server', { skip }, () => {
     assert.equal(applied(a.stdout) + applied(b.stdout), 2)
   })
 
-  test('a table redefinition is refused, not applied with foreign keys on (needs a core API)', async (t) => {
-    // Prisma's RedefineTables steps need foreign keys off for their transaction; locally the
-    // deployer sets that on the writer connection first. A remote transaction is its own
-    // Hrana stream, so the pragma cannot be set before its BEGIN yet: refuse, change nothing.
-    const p = project([M.init, M.profile])
+  test('table redefinitions apply remotely with foreign keys off, and child rows survive', async (t) => {
+    // Prisma's RedefineTables steps need foreign keys off for their transaction; the client
+    // sends the pragma on the transaction's own stream, before its BEGIN.
+    const p = project([M.init])
     t.after(() => p.cleanup())
     const url = await startServer(t, p)
-    const r = run(['migrate', 'deploy', '--url', url, '--auth-token', token, '--migrations', p.migrations])
-    assert.equal(r.code, 1)
-    assert.match(r.stdout, new RegExp(`Applying migration \`${M.profile}\` \\.\\.\\. not applied\\n`))
-    assert.match(r.stderr, /^Error: FOREIGN_KEYS_STILL_ON\n/)
-    const s = run(['migrate', 'status', '--url', url, '--auth-token', token, '--migrations', p.migrations, '--json'])
-    assert.deepEqual(JSON.parse(s.stdout).pending, [M.profile])
+    const env = cleanEnv({ LIBSQL_AUTH_TOKEN: token })
+    assert.equal(run(['migrate', 'deploy', '--url', url, '--migrations', p.migrations], { env }).code, 0)
+    const seed = path.join(p.dir, 'seed.sql')
+    fs.writeFileSync(seed, `INSERT INTO "User" ("id", "email") VALUES (1, 'ada@example.com');
+      INSERT INTO "Post" ("title", "authorId") VALUES ('first', 1), ('second', 1);`)
+    const seeded = run(['exec', url, seed], { env })
+    assert.equal(seeded.code, 0, seeded.stderr)
+    // The next two migrations rebuild Post (a child) and then User (its parent: ON DELETE CASCADE).
+    const fixtures = path.join(root, 'tests', 'cli', 'fixtures', 'blog', 'migrations')
+    for (const name of [M.profile, M.userName]) fs.cpSync(path.join(fixtures, name), path.join(p.migrations, name), { recursive: true })
+    const r = run(['migrate', 'deploy', '--url', url, '--migrations', p.migrations], { env })
+    assert.equal(r.code, 0, r.stderr)
+    const s = run(['migrate', 'status', '--url', url, '--migrations', p.migrations, '--json'], { env })
+    assert.deepEqual(JSON.parse(s.stdout).pending, [])
+    const q = run(['shell', url, '--mode', 'json'], { env, input: 'SELECT count(*) AS posts FROM "Post";\nPRAGMA foreign_key_check;\n' })
+    assert.equal(q.code, 0, q.stderr)
+    assert.match(q.stdout, /"posts":\s*2/, 'the posts survived the rebuild of their parent table')
   })
 })

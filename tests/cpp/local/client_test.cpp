@@ -401,6 +401,24 @@ TEST_P(ClientTest, TransactionControlThroughExecuteCannotWedgeTheWriter) {
   EXPECT_EQ(count("t"), 1);
 }
 
+TEST_P(ClientTest, ATransactionCanRunWithForeignKeysOff) {
+  db().execute("INSERT INTO parent (id) VALUES (1)");
+  db().execute("INSERT INTO child (id, parent_id) VALUES (1, 1)");
+  {
+    // Rebuild the parent table as Prisma's migrations do: with foreign keys on, SQLite
+    // would refuse (or cascade) the DROP of a referenced table inside the transaction.
+    auto tx = db().transaction(TransactionMode::Write, libsql::TransactionOptions{.foreign_keys = false});
+    EXPECT_EQ(std::get<std::int64_t>(tx.execute("PRAGMA foreign_keys").rows[0][0]), 0);
+    tx.execute_script("CREATE TABLE new_parent (id INTEGER PRIMARY KEY, note TEXT);"
+                      "INSERT INTO new_parent (id) SELECT id FROM parent;"
+                      "DROP TABLE parent; ALTER TABLE new_parent RENAME TO parent;");
+    tx.commit();
+  }
+  EXPECT_EQ(count("child"), 1) << "the child row survived the rebuild of its parent";
+  auto e = expect_error([&] { db().execute("INSERT INTO child (id, parent_id) VALUES (2, 99)"); });
+  EXPECT_EQ(e.code_name(), "SQLITE_CONSTRAINT_FOREIGNKEY") << "foreign keys are on again afterwards";
+}
+
 // --- scripts ---
 
 TEST_P(ClientTest, ScriptRunsAllStatementsAndStopsAtFirstError) {
