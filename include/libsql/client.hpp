@@ -27,6 +27,12 @@ struct TransactionOptions {
   bool foreign_keys = true;
 };
 
+/// What a sync of an embedded replica applied.
+struct SyncResult {
+  std::size_t frames_synced = 0;  ///< pages written into the replica by this sync
+  std::string revision{};         ///< the server revision the replica is at now (opaque)
+};
+
 /// The result of an asynchronous call: a value or an Error.
 template <class T>
 using Outcome = std::variant<T, Error>;
@@ -96,6 +102,11 @@ class Client {
   /// Runs the statements in order, each on its own (no implicit transaction), stopping at the
   /// first error; returns every result.
   std::vector<ResultSet> execute_sequence(const std::vector<Statement>& stmts);
+  /// Embedded replica (Config::sync_url): pulls the primary's changes into the local file.
+  /// Throws: libsql::Error (SYNC_NOT_SUPPORTED when the client is not a replica).
+  SyncResult sync();
+  void sync_async(Callback<SyncResult> done);
+
   /// Closes the engine. Idempotent. Later calls fail with CLIENT_CLOSED.
   void close();
   [[nodiscard]] bool closed() const noexcept;

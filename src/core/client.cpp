@@ -7,6 +7,7 @@
 #include "core/url.hpp"
 #include "local/local_engine.hpp"
 #include "remote/remote_engine.hpp"
+#include "replica/replica_engine.hpp"
 
 namespace libsql {
 namespace {
@@ -38,9 +39,11 @@ Client Client::open(const Config& config) {
                 "same server speaks Hrana over HTTP: use libsql://, https:// or http://");
   }
   if (!config.sync_url.empty()) {
-    throw Error(ErrorKind::Misuse, 0, "SYNC_NOT_SUPPORTED",
-                "SYNC_NOT_SUPPORTED: embedded replicas (syncUrl) are not available yet in this "
-                "build of libsql-cpp");
+    if (url.scheme != detail::Scheme::File || url.memory) {
+      throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
+                  "URL_INVALID: an embedded replica (syncUrl) needs a file: url for its local copy");
+    }
+    return Client(detail::ReplicaEngine::open(url, config));
   }
   if (url.scheme != detail::Scheme::File) {
     if (!config.encryption_key.empty()) {
@@ -85,6 +88,12 @@ void Client::execute_sequence_async(std::vector<Statement> stmts,
                                     Callback<std::vector<ResultSet>> done) {
   require(engine_)->sequence(std::move(stmts), std::move(done));
 }
+
+SyncResult Client::sync() {
+  return wait_for<SyncResult>([&](Callback<SyncResult> cb) { sync_async(std::move(cb)); });
+}
+
+void Client::sync_async(Callback<SyncResult> done) { require(engine_)->sync(std::move(done)); }
 
 void Client::close() {
   if (engine_) engine_->close();

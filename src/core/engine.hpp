@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "libsql/client.hpp"
@@ -37,10 +38,19 @@ class Engine {
   /// Runs a statement on the calling thread when the engine knows it to be a fast read;
   /// false (nothing ran, `out` untouched) means: use execute().
   virtual bool try_execute_inline(const Statement& /*stmt*/, ResultSet& /*out*/) { return false; }
+  /// Embedded replicas pull the primary's changes; other engines refuse.
+  virtual void sync(Callback<SyncResult> done) {
+    done(Error(ErrorKind::Misuse, 0, "SYNC_NOT_SUPPORTED",
+               "SYNC_NOT_SUPPORTED: sync() needs an embedded replica (a file: url with a syncUrl)"));
+  }
   virtual void close() = 0;
   [[nodiscard]] virtual bool closed() const noexcept = 0;
   [[nodiscard]] virtual int max_bind_values() const noexcept = 0;
 };
+
+/// True when the statement starts with SELECT, VALUES or EXPLAIN (after comments/whitespace):
+/// running it cannot change the database. (WITH may front a write, so it is not one.)
+bool is_plain_read(std::string_view sql) noexcept;
 
 /// Errors every engine reports the same way.
 Error client_closed_error();

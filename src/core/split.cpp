@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/engine.hpp"
 #include "libsql/client.hpp"
 
 namespace libsql {
@@ -51,4 +52,34 @@ std::vector<std::string> split_statements(std::string_view sql) {
   return out;
 }
 
+namespace detail {
+
+bool is_plain_read(std::string_view sql) noexcept {
+  std::size_t i = 0;
+  while (i < sql.size()) {
+    char c = sql[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(') {
+      ++i;
+    } else if (sql.compare(i, 2, "--") == 0) {
+      i = sql.find('\n', i);
+      if (i == std::string_view::npos) return false;
+    } else if (sql.compare(i, 2, "/*") == 0) {
+      i = sql.find("*/", i + 2);
+      if (i == std::string_view::npos) return false;
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  auto keyword = [&](std::string_view kw) {
+    if (sql.size() - i < kw.size()) return false;
+    for (std::size_t k = 0; k < kw.size(); ++k) {
+      if (std::toupper(static_cast<unsigned char>(sql[i + k])) != kw[k]) return false;
+    }
+    return sql.size() == i + kw.size() || !std::isalnum(static_cast<unsigned char>(sql[i + kw.size()]));
+  };
+  return keyword("SELECT") || keyword("VALUES") || keyword("EXPLAIN");
+}
+
+}  // namespace detail
 }  // namespace libsql

@@ -99,35 +99,6 @@ std::vector<ResultSet> take_results(hrana::BatchResult& b, std::size_t first, st
   return out;
 }
 
-/// True when running the statement twice cannot change the database: it starts with SELECT,
-/// VALUES or EXPLAIN (WITH may front a write).
-bool plain_read(std::string_view sql) {
-  std::size_t i = 0;
-  while (i < sql.size()) {
-    char c = sql[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(') {
-      ++i;
-    } else if (sql.compare(i, 2, "--") == 0) {
-      i = sql.find('\n', i);
-      if (i == std::string_view::npos) return false;
-    } else if (sql.compare(i, 2, "/*") == 0) {
-      i = sql.find("*/", i + 2);
-      if (i == std::string_view::npos) return false;
-      i += 2;
-    } else {
-      break;
-    }
-  }
-  auto keyword = [&](std::string_view kw) {
-    if (sql.size() - i < kw.size()) return false;
-    for (std::size_t k = 0; k < kw.size(); ++k) {
-      if (std::toupper(static_cast<unsigned char>(sql[i + k])) != kw[k]) return false;
-    }
-    return sql.size() == i + kw.size() || !std::isalnum(static_cast<unsigned char>(sql[i + kw.size()]));
-  };
-  return keyword("SELECT") || keyword("VALUES") || keyword("EXPLAIN");
-}
-
 /// A pipeline may be resent after a dead connection when a replay cannot apply anything
 /// twice: on a stream, the server refuses a used baton; without one, only plain reads.
 bool retry_safe(const std::optional<std::string>& baton, const std::vector<Request>& requests) {
@@ -136,11 +107,11 @@ bool retry_safe(const std::optional<std::string>& baton, const std::vector<Reque
     switch (r.type) {
       case Request::Type::Close: break;
       case Request::Type::Execute:
-        if (!plain_read(r.stmt.sql)) return false;
+        if (!is_plain_read(r.stmt.sql)) return false;
         break;
       case Request::Type::Batch:
         for (const auto& step : r.steps) {
-          if (!plain_read(step.stmt.sql)) return false;
+          if (!is_plain_read(step.stmt.sql)) return false;
         }
         break;
       case Request::Type::Sequence: return false;
@@ -295,15 +266,39 @@ void RemoteEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<R
 }
 
 void RemoteEngine::execute_script(std::string sql, Callback<Done> done) {
+  auto as_steps = [](std::weak_ptr<RemoteEngine> weak, const std::string& script, const Callback<Done>& cb) {
+    // A server without `sequence` (tursodb): the statements as batch steps, each run only
+    // if the previous one succeeded — the same semantics.
+    auto self = weak.lock();
+    if (!self) return deliver(cb, Outcome<Done>(client_closed_error()));
+    std::vector<Statement> parts;
+    for (auto& part : split_statements(script)) parts.emplace_back(std::move(part));
+    if (parts.empty()) return deliver(cb, Outcome<Done>(Done{}));
+    self->sequence(std::move(parts), [cb](Outcome<std::vector<ResultSet>> o) {
+      if (auto* e = std::get_if<Error>(&o)) return deliver(cb, Outcome<Done>(*e));
+      deliver(cb, Outcome<Done>(Done{}));
+    });
+  };
+  std::weak_ptr<RemoteEngine> weak = weak_from_this();
+  if (no_sequence_.load()) return as_steps(weak, sql, done);
   std::vector<Request> reqs;
-  reqs.push_back(hrana::sequence(std::move(sql)));
+  reqs.push_back(hrana::sequence(sql));
   reqs.push_back(hrana::close());
-  pipeline(pipeline_url_, std::nullopt, std::move(reqs), [done](Outcome<PipelineResponse> o) {
-    if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<Done>(*e));
-    auto& r = std::get<PipelineResponse>(o);
-    if (r.results[0].error) return deliver(done, Outcome<Done>(hrana::to_error(*r.results[0].error)));
-    deliver(done, Outcome<Done>(Done{}));
-  });
+  pipeline(pipeline_url_, std::nullopt, std::move(reqs),
+           [weak, sql, done, as_steps](Outcome<PipelineResponse> o) {
+             if (auto* e = std::get_if<Error>(&o)) {
+               auto self = weak.lock();
+               // The server refused the whole request before running any of it.
+               if (self && std::string_view(e->what()).find("unknown variant `sequence`") != std::string_view::npos) {
+                 self->no_sequence_ = true;
+                 return as_steps(weak, sql, done);
+               }
+               return deliver(done, Outcome<Done>(*e));
+             }
+             auto& r = std::get<PipelineResponse>(o);
+             if (r.results[0].error) return deliver(done, Outcome<Done>(hrana::to_error(*r.results[0].error)));
+             deliver(done, Outcome<Done>(Done{}));
+           });
 }
 
 /// An interactive transaction: one Hrana stream. BEGIN travels with the first statement;

@@ -43,7 +43,8 @@ class RemoteEngine final : public Engine, public std::enable_shared_from_this<Re
   std::string auth_token_;
   std::unique_ptr<HttpTransport> http_;
   std::atomic<bool> closed_{false};
-  std::atomic<bool> no_close_{false};  // the server does not know the `close` request
+  std::atomic<bool> no_close_{false};     // the server does not know the `close` request
+  std::atomic<bool> no_sequence_{false};  // ... nor `sequence` (tursodb)
 };
 
 /// `https://h/db` -> `https://h/v2/pipeline`; `https://h/db/` -> `https://h/db/v2/pipeline`

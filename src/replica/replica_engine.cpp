@@ -1,0 +1,308 @@
+#include "replica/replica_engine.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <utility>
+
+#include "local/sqlite_handles.hpp"
+
+namespace libsql::detail {
+namespace {
+
+template <class T>
+void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
+  try {
+    done(std::move(outcome));
+  } catch (...) {
+  }
+}
+
+/// Blocking wait on an engine call (used during open, before anyone else can use the engine).
+template <class T, class Start>
+T wait_for(Start&& start) {
+  auto p = std::make_shared<std::promise<Outcome<T>>>();
+  auto f = p->get_future();
+  start([p](Outcome<T> o) { p->set_value(std::move(o)); });
+  Outcome<T> o = f.get();
+  if (auto* e = std::get_if<Error>(&o)) throw *e;
+  return std::move(std::get<T>(o));
+}
+
+/// An empty replica (the primary has no pages yet): a WAL-mode file with 4096-byte pages;
+/// the first pull brings every page, page 1 included.
+void create_empty_database(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  DbHandle db(raw);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_exec(db.get(), "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; VACUUM;", nullptr, nullptr, nullptr);
+  }
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc);
+    throw Error(ErrorKind::Sqlite, rc, sqlite_code_name(rc),
+                sqlite_code_name(rc & 0xff) + ": " + msg + " (creating replica " + path + ")");
+  }
+}
+
+void default_sync_error(const Error& e) {
+  std::fprintf(stderr, "libsql-cpp: background sync failed (will retry): %s\n", e.what());
+}
+
+/// A transaction on the primary; with read-your-writes, commit returns once the change is
+/// pulled back into the replica.
+class ReplicaTxn final : public TxnSession {
+ public:
+  ReplicaTxn(std::shared_ptr<TxnSession> inner, std::shared_ptr<ReplicaEngine> engine)
+      : inner_(std::move(inner)), engine_(std::move(engine)) {}
+  void execute(Statement stmt, Callback<ResultSet> done) override { inner_->execute(std::move(stmt), std::move(done)); }
+  void batch(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
+    inner_->batch(std::move(stmts), std::move(done));
+  }
+  void execute_script(std::string sql, Callback<Done> done) override {
+    inner_->execute_script(std::move(sql), std::move(done));
+  }
+  void commit(Callback<Done> done) override { inner_->commit(engine_->after_write(std::move(done))); }
+  void rollback(Callback<Done> done) override { inner_->rollback(std::move(done)); }
+  [[nodiscard]] bool active() const noexcept override { return inner_->active(); }
+
+ private:
+  std::shared_ptr<TxnSession> inner_;
+  std::shared_ptr<ReplicaEngine> engine_;
+};
+
+}  // namespace
+
+std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const Config& config) {
+  const std::string& path = url.path;
+  // One owner per replica file (sync.md §4.3): a second syncer could regress the first.
+  ReplicaLock lock = ReplicaLock::acquire(path);
+  const std::string identity = sync_url_identity(config.sync_url);
+  std::optional<ReplicaMeta> meta = read_replica_meta(path);
+  const bool exists = std::filesystem::exists(path);
+  if (exists && !meta) {
+    throw Error(ErrorKind::Misuse, 0, "REPLICA_NOT_CLEAN",
+                "REPLICA_NOT_CLEAN: " + path + " exists but is not an embedded replica (no " +
+                    replica_meta_path(path) + "); use a new path for the replica");
+  }
+  if (meta) check_replica_meta(*meta, identity);
+
+  Config local_config = config;
+  local_config.sync_url.clear();
+  TursoSyncOptions sync_options;
+  sync_options.sync_url = config.sync_url;
+  sync_options.auth_token = config.auth_token;
+  if (config.timeout.count() > 0) {
+    sync_options.http.request_timeout = config.timeout;
+    sync_options.http.connect_timeout = config.timeout;
+  }
+  auto puller = std::make_unique<TursoSyncClient>(sync_options);
+
+  bool bootstrapped = false;
+  if (!exists) {
+    // Bootstrap: the whole database, written next to the path and renamed into place before
+    // any connection opens it.
+    PullResult first = puller->pull("");
+    if (first.db_size_pages == 0) {
+      create_empty_database(path);
+    } else {
+      write_database_file(path, first.pages, first.db_size_pages);
+    }
+    meta = ReplicaMeta{identity, first.server_revision, 4096};
+    write_replica_meta(path, *meta);
+    bootstrapped = true;
+  }
+
+  auto engine = std::shared_ptr<ReplicaEngine>(new ReplicaEngine(path, config, std::move(lock), *meta));
+  engine->puller_ = std::move(puller);
+  engine->injector_ = std::make_unique<WalInjector>(path, config.busy_timeout);
+  engine->local_ = LocalEngine::open(url, local_config);
+  // Nobody writes to the replica but the injector: the local writer connection is read-only.
+  wait_for<Done>([&](Callback<Done> cb) { engine->local_->execute_script("PRAGMA query_only=ON", std::move(cb)); });
+  try {
+    wait_for<ResultSet>([&](Callback<ResultSet> cb) {
+      engine->local_->execute(Statement("SELECT count(*) FROM sqlite_schema"), std::move(cb));
+    });
+  } catch (const Error& e) {
+    engine->close();
+    throw Error(ErrorKind::Sqlite, e.extended_code(), "REPLICA_SCHEMA_UNREADABLE",
+                std::string("REPLICA_SCHEMA_UNREADABLE: the primary's schema cannot be read by this SQLite "
+                            "(libSQL/Turso-only syntax?): ") + e.what());
+  }
+  engine->remote_ = RemoteEngine::open(parse_url(config.sync_url, config.tls), config);
+  if (!bootstrapped) {
+    // Catch up once at open; offline is fine: reads serve the last synced state.
+    try {
+      engine->sync_now();
+    } catch (const Error& e) {
+      (config.on_sync_error ? config.on_sync_error : default_sync_error)(e);
+    }
+  }
+  engine->sync_thread_ = std::thread([raw = engine.get()] { raw->run_sync_thread(); });
+  return engine;
+}
+
+ReplicaEngine::ReplicaEngine(std::string path, Config config, ReplicaLock lock, ReplicaMeta meta)
+    : path_(std::move(path)), config_(std::move(config)), lock_(std::move(lock)), meta_(std::move(meta)) {}
+
+ReplicaEngine::~ReplicaEngine() { close(); }
+
+void ReplicaEngine::close() {
+  if (closed_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (sync_thread_.joinable()) {
+    if (sync_thread_.get_id() == std::this_thread::get_id()) sync_thread_.detach();
+    else sync_thread_.join();
+  }
+  if (remote_) remote_->close();
+  if (local_) local_->close();
+  if (puller_) puller_->close();
+  injector_.reset();
+  lock_.release();
+}
+
+SyncResult ReplicaEngine::sync_now() {
+  PullResult pulled = puller_->pull(meta_.server_revision);
+  if (pulled.replace_base) {
+    throw Error(ErrorKind::Protocol, 0, "REPLICA_RESET",
+                "REPLICA_RESET: the server asked to replace the whole replica; re-create it "
+                "(remove " + path_ + " and its -replica.json) to bootstrap again");
+  }
+  SyncResult result;
+  if (!pulled.pages.empty()) {
+    result.frames_synced = injector_->apply(pulled.pages, pulled.db_size_pages).frames;
+    injector_->checkpoint_passive();
+    injector_->truncate_if_larger(std::uintmax_t{64} << 20);
+  }
+  // Only now, with the pages durable: re-applying after a crash here is harmless.
+  if (pulled.server_revision != meta_.server_revision) {
+    meta_.server_revision = pulled.server_revision;
+    write_replica_meta(path_, meta_);
+  }
+  result.revision = meta_.server_revision;
+  return result;
+}
+
+void ReplicaEngine::run_sync_thread() {
+  using Clock = std::chrono::steady_clock;
+  const auto interval = std::chrono::duration_cast<Clock::duration>(config_.sync_interval);
+  auto next_due = Clock::now() + interval;
+  std::chrono::seconds backoff{1};
+  for (;;) {
+    std::deque<Callback<SyncResult>> callers;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      auto ready = [&] { return stopping_ || !waiters_.empty(); };
+      if (interval.count() > 0) cv_.wait_until(lock, next_due, ready);
+      else cv_.wait(lock, ready);
+      if (stopping_) {
+        callers.swap(waiters_);
+        lock.unlock();
+        for (auto& c : callers) deliver(c, Outcome<SyncResult>(client_closed_error()));
+        return;
+      }
+      callers.swap(waiters_);
+    }
+    const bool periodic = callers.empty();
+    if (periodic && Clock::now() < next_due) continue;
+    try {
+      SyncResult r = sync_now();
+      for (auto& c : callers) deliver(c, Outcome<SyncResult>(r));
+      backoff = std::chrono::seconds(1);
+      next_due = Clock::now() + interval;
+    } catch (const Error& e) {
+      for (auto& c : callers) deliver(c, Outcome<SyncResult>(e));
+      if (periodic) {
+        try {
+          (config_.on_sync_error ? config_.on_sync_error : default_sync_error)(e);
+        } catch (...) {
+        }
+        // Retry sooner than the interval, backing off: 1 s, 2 s, 4 s, ... up to the interval.
+        auto wait = std::min<Clock::duration>(backoff, interval);
+        next_due = Clock::now() + wait;
+        backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::seconds>(config_.sync_interval));
+      }
+    }
+  }
+}
+
+void ReplicaEngine::sync(Callback<SyncResult> done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) {
+    deliver(done, Outcome<SyncResult>(client_closed_error()));
+    return;
+  }
+  // Callers waiting together share the next sync: it starts after they asked.
+  waiters_.push_back(std::move(done));
+  cv_.notify_all();
+}
+
+template <class T>
+Callback<T> ReplicaEngine::after_write(Callback<T> done) {
+  if (!config_.read_your_writes) return done;
+  std::weak_ptr<ReplicaEngine> weak = weak_from_this();
+  return [weak, done = std::move(done)](Outcome<T> outcome) {
+    auto self = weak.lock();
+    if (!self || std::holds_alternative<Error>(outcome)) return deliver(done, std::move(outcome));
+    auto kept = std::make_shared<Outcome<T>>(std::move(outcome));
+    auto on_error = self->config_.on_sync_error ? self->config_.on_sync_error : default_sync_error;
+    self->sync([done, kept, on_error](Outcome<SyncResult> synced) {
+      // The write is done on the primary either way: report it, and the failed sync apart
+      // (an error here would invite the caller to write again).
+      if (auto* e = std::get_if<Error>(&synced)) {
+        try {
+          on_error(*e);
+        } catch (...) {
+        }
+      }
+      deliver(done, std::move(*kept));
+    });
+  };
+}
+
+void ReplicaEngine::execute(Statement stmt, Callback<ResultSet> done) {
+  if (closed_) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+  if (is_plain_read(stmt.sql)) return local_->execute(std::move(stmt), std::move(done));
+  remote_->execute(std::move(stmt), after_write(std::move(done)));
+}
+
+void ReplicaEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
+                          Callback<std::vector<ResultSet>> done) {
+  if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+  if (mode == TransactionMode::Read) return local_->batch(std::move(stmts), mode, std::move(done));
+  remote_->batch(std::move(stmts), mode, after_write(std::move(done)));
+}
+
+void ReplicaEngine::execute_script(std::string sql, Callback<Done> done) {
+  if (closed_) return deliver(done, Outcome<Done>(client_closed_error()));
+  remote_->execute_script(std::move(sql), after_write(std::move(done)));
+}
+
+void ReplicaEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
+  if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+  remote_->sequence(std::move(stmts), after_write(std::move(done)));
+}
+
+void ReplicaEngine::begin(TransactionMode mode, TransactionOptions options,
+                          Callback<std::shared_ptr<TxnSession>> done) {
+  if (closed_) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
+  auto self = shared_from_this();
+  remote_->begin(mode, options, [self, done](Outcome<std::shared_ptr<TxnSession>> o) {
+    if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(*e));
+    deliver(done, Outcome<std::shared_ptr<TxnSession>>(std::static_pointer_cast<TxnSession>(
+                      std::make_shared<ReplicaTxn>(std::move(std::get<std::shared_ptr<TxnSession>>(o)), self))));
+  });
+}
+
+bool ReplicaEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
+  return !closed_ && is_plain_read(stmt.sql) && local_->try_execute_inline(stmt, out);
+}
+
+}  // namespace libsql::detail
