@@ -214,6 +214,17 @@ ConnectionInfo Adapter::connection_info() const noexcept {
                         .supports_relation_joins = false};
 }
 
+void Adapter::sync(Reply<SyncResult> reply) {
+  try {
+    client_.sync_async([reply](Outcome<SyncResult> outcome) {
+      if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));
+      reply(std::move(std::get<SyncResult>(outcome)));
+    });
+  } catch (const Error& e) {
+    reply(map_error(e));
+  }
+}
+
 void Adapter::dispose() { client_.close(); }
 
 void AdapterTransaction::query_raw(Query query, Reply<PrismaResult> reply) {

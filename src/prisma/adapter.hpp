@@ -59,6 +59,8 @@ class Adapter : public std::enable_shared_from_this<Adapter> {
   void start_transaction(std::optional<std::string> isolation_level,
                          Reply<std::shared_ptr<AdapterTransaction>> reply);
   [[nodiscard]] ConnectionInfo connection_info() const noexcept;
+  /// Embedded replica: pulls the primary's changes (the official adapter has no sync()).
+  void sync(Reply<SyncResult> reply);
   /// Closes the client: later calls fail with ConnectionClosed. Idempotent.
   void dispose();
   [[nodiscard]] bool disposed() const noexcept { return client_.closed(); }

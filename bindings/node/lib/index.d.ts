@@ -20,7 +20,12 @@ export type Config = {
   synchronous?: 'off' | 'normal' | 'full' | 'extra'
   /** Local files: reader connections serving reads concurrently (default 2). */
   readConnections?: number
+  /** Embedded replica: after a forwarded write, wait until it is synced back (default true). */
+  readYourWrites?: boolean
 }
+
+/** What a sync of an embedded replica applied. */
+export type SyncResult = { frames_synced: number; frame_no?: number; revision: string }
 
 export type PrismaLibSqlOptions = {
   timestampFormat?: 'iso8601' | 'unixepoch-ms'
@@ -31,6 +36,8 @@ export declare class PrismaLibSql implements SqlMigrationAwareDriverAdapterFacto
   readonly provider: 'sqlite'
   readonly adapterName: string
   constructor(config: Config, options?: PrismaLibSqlOptions)
-  connect(): Promise<SqlDriverAdapter>
+  connect(): Promise<SqlDriverAdapter & { sync(): Promise<SyncResult> }>
   connectToShadowDb(): Promise<SqlDriverAdapter>
+  /** Embedded replica ({ url: 'file:…', syncUrl }): syncs the adapters this factory connected. */
+  sync(): Promise<SyncResult>
 }

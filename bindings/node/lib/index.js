@@ -73,6 +73,10 @@ class PrismaLibSqlCppAdapter {
   getConnectionInfo() {
     return native.connectionInfo(this.#db)
   }
+  /** Embedded replica: pulls the primary's changes ({ frames_synced, frame_no, revision }). */
+  sync() {
+    return call(native.sync, this.#db)
+  }
   dispose() {
     return call(native.dispose, this.#db)
   }
@@ -84,12 +88,25 @@ class PrismaLibSql {
   adapterName = adapterName
   #config
   #options
+  #adapters = new Set()
   constructor(config, options) {
     this.#config = config
     this.#options = options
   }
   async connect() {
-    return new PrismaLibSqlCppAdapter(await call(native.open, this.#config, this.#options))
+    const adapter = new PrismaLibSqlCppAdapter(await call(native.open, this.#config, this.#options))
+    this.#adapters.add(new WeakRef(adapter))
+    return adapter
+  }
+  /**
+   * Embedded replica ({ url: 'file:…', syncUrl }): syncs the adapters this factory connected
+   * (the official factory has no way to reach @libsql/client's sync()).
+   */
+  async sync() {
+    const live = [...this.#adapters].map((r) => r.deref()).filter(Boolean)
+    if (live.length === 0) throw new Error('sync(): connect() first (no adapter is open)')
+    const results = await Promise.all(live.map((a) => a.sync()))
+    return results[results.length - 1]
   }
   async connectToShadowDb() {
     return new PrismaLibSqlCppAdapter(

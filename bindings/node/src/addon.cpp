@@ -199,6 +199,9 @@ Config decode_config(const Napi::Value& value) {
   if (auto n = optional_number(o, "timeout")) c.timeout = std::chrono::milliseconds(static_cast<long>(*n));
   if (auto n = optional_number(o, "busyTimeout")) c.busy_timeout = std::chrono::milliseconds(static_cast<long>(*n));
   if (auto n = optional_number(o, "readConnections")) c.read_connections = static_cast<int>(*n);
+  Napi::Value ryw = o.Get("readYourWrites");
+  if (ryw.IsBoolean()) c.read_your_writes = ryw.As<Napi::Boolean>().Value();
+  else if (!ryw.IsUndefined() && !ryw.IsNull()) throw Napi::TypeError::New(env, "config.readYourWrites must be a boolean");
   Napi::Value tls = o.Get("tls");
   if (tls.IsBoolean()) c.tls = tls.As<Napi::Boolean>().Value();
   if (auto m = optional_string(o, "intMode")) {
@@ -586,6 +589,22 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+Napi::Value Sync(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
+  auto [promise, reply] = async_call<SyncResult>(info.Env(), [](Napi::Env e, const SyncResult& r) -> Napi::Value {
+    // @libsql/client's shape ({frame_no, frames_synced}) plus the opaque revision.
+    auto o = Napi::Object::New(e);
+    o.Set("frames_synced", Napi::Number::New(e, static_cast<double>(r.frames_synced)));
+    bool numeric = !r.revision.empty() && r.revision.size() < 16 &&
+                   r.revision.find_first_not_of("0123456789") == std::string::npos;
+    o.Set("frame_no", numeric ? Napi::Value(Napi::Number::New(e, std::stod(r.revision))) : e.Undefined());
+    o.Set("revision", Napi::String::New(e, r.revision));
+    return o;
+  });
+  h.adapter->sync(std::move(reply));
+  return promise;
+}
+
 Napi::Value TxQueryRaw(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxnHandle>(info[0], "transaction");
   prisma::Query q = decode_query(info, 1);
@@ -648,6 +667,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("startTransaction", Napi::Function::New(env, StartTransaction, "startTransaction"));
   exports.Set("connectionInfo", Napi::Function::New(env, ConnectionInfo, "connectionInfo"));
   exports.Set("dispose", Napi::Function::New(env, Dispose, "dispose"));
+  exports.Set("sync", Napi::Function::New(env, Sync, "sync"));
   exports.Set("txQueryRaw", Napi::Function::New(env, TxQueryRaw, "txQueryRaw"));
   exports.Set("txExecuteRaw", Napi::Function::New(env, TxExecuteRaw, "txExecuteRaw"));
   exports.Set("txCommit", Napi::Function::New(env, TxCommit, "txCommit"));
