@@ -29,4 +29,11 @@ npm_install() {
 if [ "${SKIP_NPM:-0}" != 1 ]; then
   npm_install .
   npm_install tests/migrate
+  # The reference Turso Sync client: `npm install`, not `npm ci` (its optional packages for
+  # other platforms are not published, and `npm ci` refuses a lock file without them).
+  stamp=tests/replica/node_modules/.libsql-cpp-stamp
+  if [ ! -f "$stamp" ] || ! cmp -s tests/replica/package.json "$stamp"; then
+    npm install --prefix tests/replica --no-audit --no-fund
+    cp tests/replica/package.json "$stamp"
+  fi
 fi
