@@ -128,12 +128,23 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     on_begin_ = nullptr;
     for (;;) {
       std::function<void(Connection*)> job;
+      // The next call of a transaction usually follows within microseconds: spin briefly
+      // before sleeping, as the lanes do (a futex sleep and wake costs more than a statement).
+      if (queued_.load(std::memory_order_acquire) == 0) {
+        const auto until = std::chrono::steady_clock::now() + LaneQueue::kSpin;
+        while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+          __builtin_ia32_pause();
+#endif
+        }
+      }
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [this] { return !jobs_.empty() || aborted_; });
         if (aborted_) break;
         job = std::move(jobs_.front());
         jobs_.pop_front();
+        queued_.store(jobs_.size(), std::memory_order_release);
       }
       job(conn);
       if (ended_) {
@@ -211,6 +222,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       std::lock_guard<std::mutex> lock(mu_);
       if (!finished_ && !aborted_ && !closing_ && !ended_) {
         jobs_.push_back(std::move(job));
+        queued_.store(jobs_.size(), std::memory_order_release);
         cv_.notify_one();
         return;
       }
@@ -246,6 +258,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       if (!finished_ && !aborted_ && !closing_ && !ended_) {
         closing_ = true;  // calls made after commit()/rollback() are refused
         jobs_.push_back(std::move(job));
+        queued_.store(jobs_.size(), std::memory_order_release);
         cv_.notify_one();
         return;
       }
@@ -264,6 +277,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void(Connection*)>> jobs_;
+  std::atomic<std::size_t> queued_{0};  // jobs_.size(), readable without the lock (spinning)
   std::atomic<bool> ended_{false};
   bool aborted_ = false;
   bool closing_ = false;
@@ -280,8 +294,12 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
     std::vector<std::unique_ptr<Connection>> one;
     one.push_back(Connection::open(":memory:", ConnectionRole::Memory, config));
     int limit = sqlite3_limit(one.front()->db(), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
-    return std::shared_ptr<LocalEngine>(
+    Connection* conn = one.front().get();
+    auto engine = std::shared_ptr<LocalEngine>(
         new LocalEngine(std::make_unique<Lane>(std::move(one)), nullptr, limit));
+    engine->gate_ = std::make_shared<std::recursive_mutex>();
+    engine->memory_conn_ = conn;
+    return engine;
   }
   std::vector<std::unique_ptr<Connection>> writer;
   writer.push_back(Connection::open(url.path, ConnectionRole::Writer, config));
@@ -305,15 +323,21 @@ LocalEngine::~LocalEngine() { close(); }
 
 void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
   if (closed_) return deliver(done, Outcome<ResultSet>(client_closed_error()));
-  auto on_writer = [stmt, done](Connection* c) {
+  auto on_writer = [stmt, done, fast = gate_ ? fast_ : nullptr](Connection* c) {
     if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
     complete<ResultSet>(done, [&] {
+      const auto start = std::chrono::steady_clock::now();
       ResultSet rs = c->execute(stmt);
       refuse_open_transaction(*c, "the statement");
+      // `:memory:`: reads seen fast here may run inline between tasks.
+      if (fast && is_plain_read(stmt.sql) && rs.rows.size() <= FastReads::kMaxRows &&
+          std::chrono::steady_clock::now() - start <= FastReads::kMaxTime) {
+        fast->add(stmt.sql);
+      }
       return rs;
     });
   };
-  if (!readers_ || !may_be_read(stmt.sql)) return writer_->post(std::move(on_writer));
+  if (!readers_ || !may_be_read(stmt.sql)) return post_writer(std::move(on_writer));
   // A reader prepares it; sqlite3_stmt_readonly decides. A statement that writes after all
   // (WITH ... DELETE, a SELECT calling a writing function) goes on to the writer.
   readers_->post([writer = writer_->queue(), fast = fast_, stmt = std::move(stmt), done,
@@ -326,7 +350,7 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
       return deliver(done, Outcome<ResultSet>(e));
     }
     if (!sqlite3_stmt_readonly(prepared) || is_transaction_control(stmt.sql)) {
-      return writer->post(std::move(on_writer));
+      return writer->post(std::move(on_writer));  // files only: no gate
     }
     complete<ResultSet>(done, [&] {
       const auto start = std::chrono::steady_clock::now();
@@ -340,18 +364,35 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
   });
 }
 
+void LocalEngine::post_writer(LaneTask task) {
+  if (!gate_) return writer_->post(std::move(task));
+  writer_->post([gate = gate_, task = std::move(task)](Connection* c) {
+    std::lock_guard<std::recursive_mutex> hold(*gate);
+    task(c);
+  });
+}
+
 bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
   if (closed_ || !fast_->contains(stmt.sql)) return false;
-  std::unique_lock<std::mutex> lock(inline_mu_, std::try_to_lock);
-  if (!lock.owns_lock() || !inline_) return false;
+  std::unique_lock<std::mutex> file_lock;
+  std::unique_lock<std::recursive_mutex> memory_lock;
+  if (gate_) {
+    memory_lock = std::unique_lock<std::recursive_mutex>(*gate_, std::try_to_lock);
+    if (!memory_lock.owns_lock()) return false;  // busy: the worker is using the connection
+  } else {
+    file_lock = std::unique_lock<std::mutex>(inline_mu_, std::try_to_lock);
+    if (!file_lock.owns_lock()) return false;
+  }
+  Connection* conn = gate_ ? memory_conn_ : inline_.get();
+  if (conn == nullptr || !conn->autocommit()) return false;
   const auto start = std::chrono::steady_clock::now();
   try {
-    sqlite3_stmt* prepared = inline_->prepare(stmt.sql);
+    sqlite3_stmt* prepared = conn->prepare(stmt.sql);
     if (!sqlite3_stmt_readonly(prepared)) {
       fast_->remove(stmt.sql);
       return false;
     }
-    auto rs = inline_->run_limited(prepared, stmt, FastReads::kMaxRows);
+    auto rs = conn->run_limited(prepared, stmt, FastReads::kMaxRows);
     // Too many rows, or slower than it used to be: from now on it goes to the workers.
     if (!rs || std::chrono::steady_clock::now() - start > 4 * FastReads::kMaxTime) fast_->remove(stmt.sql);
     if (!rs) return false;
@@ -367,16 +408,17 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
 void LocalEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
                         Callback<std::vector<ResultSet>> done) {
   if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
-  Lane& lane = (mode == TransactionMode::Read && readers_) ? *readers_ : *writer_;
-  lane.post([stmts = std::move(stmts), mode, done](Connection* c) {
+  LaneTask task = [stmts = std::move(stmts), mode, done](Connection* c) {
     if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
     complete<std::vector<ResultSet>>(done, [&] { return run_batch(*c, stmts, mode); });
-  });
+  };
+  if (mode == TransactionMode::Read && readers_) return readers_->post(std::move(task));
+  post_writer(std::move(task));
 }
 
 void LocalEngine::execute_script(std::string sql, Callback<Done> done) {
   if (closed_) return deliver(done, Outcome<Done>(client_closed_error()));
-  writer_->post([sql = std::move(sql), done](Connection* c) {
+  post_writer([sql = std::move(sql), done](Connection* c) {
     if (c == nullptr) return deliver(done, Outcome<Done>(client_closed_error()));
     complete<Done>(done, [&] {
       c->exec(sql);
@@ -388,7 +430,7 @@ void LocalEngine::execute_script(std::string sql, Callback<Done> done) {
 
 void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
   if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
-  writer_->post([stmts = std::move(stmts), done](Connection* c) {
+  post_writer([stmts = std::move(stmts), done](Connection* c) {
     if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
     complete<std::vector<ResultSet>>(done, [&] {
       std::vector<ResultSet> out;
@@ -414,8 +456,8 @@ void LocalEngine::begin(TransactionMode mode, TransactionOptions options,
     std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
     sessions_.push_back(txn);
   }
-  Lane& lane = (mode == TransactionMode::Read && readers_) ? *readers_ : *writer_;
-  lane.post([txn](Connection* c) { txn->serve(c); });
+  if (mode == TransactionMode::Read && readers_) return readers_->post([txn](Connection* c) { txn->serve(c); });
+  post_writer([txn](Connection* c) { txn->serve(c); });
 }
 
 void LocalEngine::close() {
@@ -429,6 +471,11 @@ void LocalEngine::close() {
     sessions_.clear();
   }
   for (auto& s : live) s->abort();
+  if (gate_) {
+    // Wait out an inline read in progress; afterwards none can start.
+    std::lock_guard<std::recursive_mutex> hold(*gate_);
+    memory_conn_ = nullptr;
+  }
   if (readers_) readers_->stop();
   writer_->stop();
   std::lock_guard<std::mutex> lock(inline_mu_);

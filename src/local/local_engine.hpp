@@ -63,6 +63,8 @@ class LocalEngine final : public Engine {
 
  private:
   LocalEngine(std::unique_ptr<Lane> writer, std::unique_ptr<Lane> readers, int max_bind_values);
+  /// Posts to the writer lane; for `:memory:` each task holds the connection's gate.
+  void post_writer(LaneTask task);
   std::unique_ptr<Lane> writer_;
   std::unique_ptr<Lane> readers_;  // null for :memory:
   int max_bind_values_;
@@ -75,6 +77,11 @@ class LocalEngine final : public Engine {
   std::shared_ptr<FastReads> fast_ = std::make_shared<FastReads>();
   std::mutex inline_mu_;
   std::unique_ptr<Connection> inline_;  // null for :memory: and after close
+  // `:memory:` has one connection, owned by the writer lane: the inline path may use it only
+  // between tasks (a transaction holds the gate for its whole life).
+  // Recursive: a callback running inside a task may close the client.
+  std::shared_ptr<std::recursive_mutex> gate_;  // null for files
+  Connection* memory_conn_ = nullptr;   // guarded by *gate_; null after close
 };
 
 }  // namespace libsql::detail

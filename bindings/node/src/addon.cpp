@@ -35,7 +35,13 @@ class Completions : public std::enable_shared_from_this<Completions> {
 
   /// JS thread: one more call in flight.
   void begin_call(Napi::Env env) {
-    if (pending_++ == 0) tsfn_.Ref(env);
+    if (pending_++ == 0) {
+      try {
+        tsfn_.Ref(env);
+      } catch (const Napi::Error&) {
+        // The environment is closing: nothing will wait for this call anyway.
+      }
+    }
   }
 
   /// Any thread.
@@ -67,12 +73,18 @@ class Completions : public std::enable_shared_from_this<Completions> {
     if (env == nullptr) return;  // environment shutting down
     for (auto& settle : batch) {
       Napi::HandleScope scope(env);
+      // JS may no longer run here (a worker being terminated): the promise then stays
+      // pending, and Node-API calls fail. Nothing may escape this callback.
       try {
         settle(env);
       } catch (const Napi::Error&) {
-        // JS can no longer run here (a worker being terminated): the promise stays pending.
       }
-      if (--pending_ == 0) tsfn_.Unref(env);
+      if (--pending_ == 0) {
+        try {
+          tsfn_.Unref(env);
+        } catch (const Napi::Error&) {
+        }
+      }
     }
   }
 
@@ -294,6 +306,8 @@ bool append_json_string(std::string& out, std::string_view s, bool& ascii) {
 struct JsonPayload {
   std::string text;
   bool ascii = true;
+  /// Blob cells (row, column): null in the text, then set to a Uint8Array after parsing.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> blobs;
 };
 std::optional<JsonPayload> to_json_payload(const prisma::PrismaResult& r) {
   if (r.rows.size() * r.column_names.size() < kJsonMinCells || r.last_insert_id) return std::nullopt;
@@ -336,7 +350,11 @@ std::optional<JsonPayload> to_json_payload(const prisma::PrismaResult& r) {
         case 3:
           if (!append_json_string(out, std::get<std::string>(v), p.ascii)) return std::nullopt;
           break;
-        default: return std::nullopt;  // a blob must become a Uint8Array
+        case 4:
+          out += "null";
+          p.blobs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+          break;
+        default: return std::nullopt;
       }
     }
     out.push_back(']');
@@ -345,12 +363,25 @@ std::optional<JsonPayload> to_json_payload(const prisma::PrismaResult& r) {
   return p;
 }
 
-Napi::Value from_json_payload(Napi::Env env, const JsonPayload& p) {
+Napi::Value from_json_payload(Napi::Env env, const JsonPayload& p, const prisma::PrismaResult& r) {
   napi_value str = nullptr;
   napi_status st = p.ascii ? napi_create_string_latin1(env, p.text.data(), p.text.size(), &str)
                            : napi_create_string_utf8(env, p.text.data(), p.text.size(), &str);
   NAPI_THROW_IF_FAILED(env, st, Napi::Value());
-  return state(env).json_parse.Call({Napi::Value(env, str)});
+  Napi::Value parsed = state(env).json_parse.Call({Napi::Value(env, str)});
+  if (!p.blobs.empty()) {
+    auto rows = parsed.As<Napi::Object>().Get("rows").As<Napi::Array>();
+    std::uint32_t current = UINT32_MAX;
+    Napi::Object row;
+    for (auto [i, j] : p.blobs) {
+      if (i != current) {
+        row = rows.Get(i).As<Napi::Object>();
+        current = i;
+      }
+      row.Set(j, to_js(env, r.rows[i][j]));
+    }
+  }
+  return parsed;
 }
 
 Napi::Value to_js(Napi::Env env, const prisma::PrismaResult& r) {
@@ -471,7 +502,13 @@ std::pair<Napi::Promise, prisma::Reply<prisma::PrismaResult>> query_call(Napi::E
     auto payload = to_json_payload(*result);
     if (payload) {
       auto text = std::make_shared<JsonPayload>(std::move(*payload));
-      completions->post([deferred, text](Napi::Env e) { deferred.Resolve(from_json_payload(e, *text)); });
+      // The cells live on in the text; the result is needed (and freed on the JS thread) only
+      // for its blobs. Without blobs it is freed here, off the JS thread.
+      auto blobs = text->blobs.empty() ? nullptr : result;
+      completions->post([deferred, text, blobs](Napi::Env e) {
+        static const prisma::PrismaResult kNone;
+        deferred.Resolve(from_json_payload(e, *text, blobs ? *blobs : kNone));
+      });
     } else {
       completions->post([deferred, result](Napi::Env e) { deferred.Resolve(to_js(e, *result)); });
     }
@@ -526,7 +563,7 @@ Napi::Value QueryRaw(const Napi::CallbackInfo& info) {
     } else {
       const auto& r = std::get<prisma::PrismaResult>(now);
       auto payload = to_json_payload(r);
-      deferred.Resolve(payload ? from_json_payload(info.Env(), *payload) : to_js(info.Env(), r));
+      deferred.Resolve(payload ? from_json_payload(info.Env(), *payload, r) : to_js(info.Env(), r));
     }
     return deferred.Promise();
   }
