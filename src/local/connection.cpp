@@ -1,6 +1,9 @@
 #include "local/connection.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -197,8 +200,20 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, Connection
   auto conn = std::unique_ptr<Connection>(new Connection(
       std::move(db), role, static_cast<std::size_t>(std::max(0, config.statement_cache_size))));
   if (role == ConnectionRole::Writer) {
-    // Also the first read of the file: a file that is not a database fails here.
-    conn->exec("PRAGMA journal_mode=WAL");
+    // Also the first read of the file: a file that is not a database fails here. Two
+    // processes switching a new file to WAL at once can deadlock on the upgrade, and SQLite
+    // then answers SQLITE_BUSY at once instead of calling the busy handler: retry within the
+    // busy timeout.
+    const auto deadline = std::chrono::steady_clock::now() + config.busy_timeout;
+    for (auto pause = std::chrono::milliseconds(5);; pause = std::min(pause * 2, std::chrono::milliseconds(100))) {
+      try {
+        conn->exec("PRAGMA journal_mode=WAL");
+        break;
+      } catch (const Error& e) {
+        if (e.primary_code() != SQLITE_BUSY || std::chrono::steady_clock::now() + pause > deadline) throw;
+        std::this_thread::sleep_for(pause);
+      }
+    }
   }
   conn->exec(synchronous_pragma(config.synchronous));
   conn->exec("PRAGMA foreign_keys=ON");

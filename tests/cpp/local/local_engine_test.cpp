@@ -259,3 +259,30 @@ TEST(LocalEngineInline, MemoryDatabasesRunFastReadsInlineOnlyBetweenTasks) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(LocalEngineOpen, TwoOpenersOfANewFileAtOnceBothSucceed) {
+  // Both switch the new file to WAL: SQLite may answer one of them SQLITE_BUSY at once
+  // (deadlock avoidance) instead of waiting; open() retries within the busy timeout.
+  for (int round = 0; round < 10; ++round) {
+    libsql::test::TempDb tmp;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> openers;
+    for (int i = 0; i < 3; ++i) {
+      openers.emplace_back([&] {
+        try {
+          auto db = Client::open({.url = tmp.url()});
+          db.execute("CREATE TABLE IF NOT EXISTS t (x)");
+          db.close();
+        } catch (const Error&) {
+          ++failures;
+        }
+      });
+    }
+    for (auto& t : openers) t.join();
+    EXPECT_EQ(failures.load(), 0) << "round " << round;
+  }
+}
+
+}  // namespace
