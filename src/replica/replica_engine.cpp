@@ -48,6 +48,28 @@ void create_empty_database(const std::string& path) {
   }
 }
 
+/// Writes a complete image (every page 1..db_size, or none: an empty database) to `path`
+/// through a temp file and a rename; old -wal/-shm go. No connection to `path` may be open.
+void write_image(const std::string& path, const PullResult& image) {
+  if (image.db_size_pages != 0) return write_database_file(path, image.pages, image.db_size_pages);
+  const std::string tmp = path + ".empty-tmp";
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(tmp + suffix, ec);
+  create_empty_database(tmp);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    throw Error(ErrorKind::Sqlite, SQLITE_IOERR, "SQLITE_IOERR",
+                "SQLITE_IOERR: cannot rename " + tmp + " to " + path + ": " + ec.message());
+  }
+}
+
+Error replica_unavailable_error() {
+  return Error(ErrorKind::Protocol, 0, "REPLICA_RESET",
+               "REPLICA_RESET: the replica could not be reopened after the server replaced it; "
+               "the next sync retries");
+}
+
 void default_sync_error(const Error& e) {
   std::fprintf(stderr, "libsql-cpp: background sync failed (will retry): %s\n", e.what());
 }
@@ -104,33 +126,22 @@ std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const C
   bool bootstrapped = false;
   if (!exists) {
     // Bootstrap: the whole database, written next to the path and renamed into place before
-    // any connection opens it.
+    // any connection opens it (the same path as a reset, reset_now()).
     PullResult first = puller->pull("");
-    if (first.db_size_pages == 0) {
-      create_empty_database(path);
-    } else {
-      write_database_file(path, first.pages, first.db_size_pages);
-    }
+    write_image(path, first);
     meta = ReplicaMeta{identity, first.server_revision, 4096};
     write_replica_meta(path, *meta);
     bootstrapped = true;
   }
 
-  auto engine = std::shared_ptr<ReplicaEngine>(new ReplicaEngine(path, config, std::move(lock), *meta));
+  auto engine = std::shared_ptr<ReplicaEngine>(new ReplicaEngine(url, config, std::move(lock), *meta));
+  engine->local_config_ = local_config;
   engine->puller_ = std::move(puller);
-  engine->injector_ = std::make_unique<WalInjector>(path, config.busy_timeout);
-  engine->local_ = LocalEngine::open(url, local_config);
-  // Nobody writes to the replica but the injector: the local writer connection is read-only.
-  wait_for<Done>([&](Callback<Done> cb) { engine->local_->execute_script("PRAGMA query_only=ON", std::move(cb)); });
   try {
-    wait_for<ResultSet>([&](Callback<ResultSet> cb) {
-      engine->local_->execute(Statement("SELECT count(*) FROM sqlite_schema"), std::move(cb));
-    });
-  } catch (const Error& e) {
+    engine->open_local();
+  } catch (...) {
     engine->close();
-    throw Error(ErrorKind::Sqlite, e.extended_code(), "REPLICA_SCHEMA_UNREADABLE",
-                std::string("REPLICA_SCHEMA_UNREADABLE: the primary's schema cannot be read by this SQLite "
-                            "(libSQL/Turso-only syntax?): ") + e.what());
+    throw;
   }
   engine->remote_ = RemoteEngine::open(parse_url(config.sync_url, config.tls), config);
   if (!bootstrapped) {
@@ -145,8 +156,48 @@ std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const C
   return engine;
 }
 
-ReplicaEngine::ReplicaEngine(std::string path, Config config, ReplicaLock lock, ReplicaMeta meta)
-    : path_(std::move(path)), config_(std::move(config)), lock_(std::move(lock)), meta_(std::move(meta)) {}
+ReplicaEngine::ReplicaEngine(ParsedUrl url, Config config, ReplicaLock lock, ReplicaMeta meta)
+    : url_(std::move(url)), path_(url_.path), config_(std::move(config)), lock_(std::move(lock)),
+      meta_(std::move(meta)) {}
+
+void ReplicaEngine::open_local() {
+  injector_ = std::make_unique<WalInjector>(path_, config_.busy_timeout);
+  auto local = LocalEngine::open(url_, local_config_);
+  {
+    std::unique_lock<std::shared_mutex> lock(local_mu_);
+    local_ = local;
+    max_bind_values_ = local->max_bind_values();
+  }
+  // Nobody writes to the replica but the injector: the local writer connection is read-only.
+  wait_for<Done>([&](Callback<Done> cb) { local->execute_script("PRAGMA query_only=ON", std::move(cb)); });
+  try {
+    wait_for<ResultSet>([&](Callback<ResultSet> cb) {
+      local->execute(Statement("SELECT count(*) FROM sqlite_schema"), std::move(cb));
+    });
+  } catch (const Error& e) {
+    throw Error(ErrorKind::Sqlite, e.extended_code(), "REPLICA_SCHEMA_UNREADABLE",
+                std::string("REPLICA_SCHEMA_UNREADABLE: the primary's schema cannot be read by this SQLite "
+                            "(libSQL/Turso-only syntax?): ") + e.what());
+  }
+}
+
+template <class MakeRetry>
+bool ReplicaEngine::local_or_defer(std::shared_ptr<LocalEngine>& out, MakeRetry&& make_retry) {
+  {
+    std::shared_lock<std::shared_mutex> lock(local_mu_);
+    if (!resetting_) {
+      out = local_;
+      return true;
+    }
+  }
+  std::unique_lock<std::shared_mutex> lock(local_mu_);
+  if (!resetting_) {
+    out = local_;
+    return true;
+  }
+  deferred_.push_back(make_retry());
+  return false;
+}
 
 ReplicaEngine::~ReplicaEngine() { close(); }
 
@@ -162,19 +213,36 @@ void ReplicaEngine::close() {
     else sync_thread_.join();
   }
   if (remote_) remote_->close();
-  if (local_) local_->close();
+  std::shared_ptr<LocalEngine> local;
+  {
+    std::unique_lock<std::shared_mutex> lock(local_mu_);
+    local = local_;
+  }
+  if (local) local->close();
   if (puller_) puller_->close();
   injector_.reset();
   lock_.release();
 }
 
 SyncResult ReplicaEngine::sync_now() {
-  PullResult pulled = puller_->pull(meta_.server_revision);
-  if (pulled.replace_base) {
-    throw Error(ErrorKind::Protocol, 0, "REPLICA_RESET",
-                "REPLICA_RESET: the server asked to replace the whole replica; re-create it "
-                "(remove " + path_ + " and its -replica.json) to bootstrap again");
+  bool broken = !injector_;
+  if (!broken) {
+    std::shared_lock<std::shared_mutex> lock(local_mu_);
+    broken = !local_;
   }
+  if (broken) {
+    // A reset could not reopen the file last time: try again before applying anything.
+    std::shared_ptr<LocalEngine> stale;
+    {
+      std::unique_lock<std::shared_mutex> lock(local_mu_);
+      stale = std::exchange(local_, nullptr);
+    }
+    if (stale) stale->close();
+    injector_.reset();
+    open_local();
+  }
+  PullResult pulled = puller_->pull(meta_.server_revision);
+  if (pulled.replace_base) return reset_now(pulled);
   SyncResult result;
   if (!pulled.pages.empty()) {
     result.frames_synced = injector_->apply(pulled.pages, pulled.db_size_pages).frames;
@@ -186,6 +254,57 @@ SyncResult ReplicaEngine::sync_now() {
     meta_.server_revision = pulled.server_revision;
     write_replica_meta(path_, meta_);
   }
+  result.revision = meta_.server_revision;
+  return result;
+}
+
+SyncResult ReplicaEngine::reset_now(const PullResult& image) {
+  // Validate before stopping anything: a replacement must be a whole database.
+  check_complete_image(image);
+  std::shared_ptr<LocalEngine> old;
+  {
+    std::unique_lock<std::shared_mutex> lock(local_mu_);
+    resetting_ = true;
+    old = std::exchange(local_, nullptr);
+  }
+  // Whatever happens below, end the reset and run the calls queued meanwhile (outside the
+  // lock: they re-enter the entry points).
+  auto finish = [this] {
+    std::vector<std::function<void()>> deferred;
+    {
+      std::unique_lock<std::shared_mutex> lock(local_mu_);
+      resetting_ = false;
+      deferred.swap(deferred_);
+    }
+    for (auto& call : deferred) call();
+  };
+  try {
+    // Stop the world: every connection to the file closes (the last one checkpoints its WAL).
+    // Without the lock: a callback on a lane thread may call back into us, and close waits.
+    if (old) old->close();
+    old.reset();
+    injector_.reset();
+    try {
+      write_image(path_, image);  // the rename is its last step: on error the old file stands
+    } catch (...) {
+      try {
+        open_local();
+      } catch (...) {
+      }
+      throw;
+    }
+    // The pages are durable: the revision may follow (before reopening, so an unreadable
+    // schema does not make every later sync reset again).
+    meta_.server_revision = image.server_revision;
+    write_replica_meta(path_, meta_);
+    open_local();
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
+  SyncResult result;
+  result.frames_synced = image.pages.size();
   result.revision = meta_.server_revision;
   return result;
 }
@@ -269,14 +388,36 @@ Callback<T> ReplicaEngine::after_write(Callback<T> done) {
 
 void ReplicaEngine::execute(Statement stmt, Callback<ResultSet> done) {
   if (closed_) return deliver(done, Outcome<ResultSet>(client_closed_error()));
-  if (is_plain_read(stmt.sql)) return local_->execute(std::move(stmt), std::move(done));
+  if (is_plain_read(stmt.sql)) {
+    std::shared_ptr<LocalEngine> local;
+    if (!local_or_defer(local, [&] {
+          return std::function<void()>([this, s = std::move(stmt), d = std::move(done)]() mutable {
+            execute(std::move(s), std::move(d));
+          });
+        })) {
+      return;
+    }
+    if (!local) return deliver(done, Outcome<ResultSet>(replica_unavailable_error()));
+    return local->execute(std::move(stmt), std::move(done));
+  }
   remote_->execute(std::move(stmt), after_write(std::move(done)));
 }
 
 void ReplicaEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
                           Callback<std::vector<ResultSet>> done) {
   if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
-  if (mode == TransactionMode::Read) return local_->batch(std::move(stmts), mode, std::move(done));
+  if (mode == TransactionMode::Read) {
+    std::shared_ptr<LocalEngine> local;
+    if (!local_or_defer(local, [&] {
+          return std::function<void()>([this, s = std::move(stmts), mode, d = std::move(done)]() mutable {
+            batch(std::move(s), mode, std::move(d));
+          });
+        })) {
+      return;
+    }
+    if (!local) return deliver(done, Outcome<std::vector<ResultSet>>(replica_unavailable_error()));
+    return local->batch(std::move(stmts), mode, std::move(done));
+  }
   remote_->batch(std::move(stmts), mode, after_write(std::move(done)));
 }
 
@@ -302,7 +443,14 @@ void ReplicaEngine::begin(TransactionMode mode, TransactionOptions options,
 }
 
 bool ReplicaEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
-  return !closed_ && is_plain_read(stmt.sql) && local_->try_execute_inline(stmt, out);
+  if (closed_ || !is_plain_read(stmt.sql)) return false;
+  std::shared_ptr<LocalEngine> local;
+  {
+    std::shared_lock<std::shared_mutex> lock(local_mu_);
+    if (resetting_) return false;  // the caller falls back to execute(), which queues
+    local = local_;
+  }
+  return local && local->try_execute_inline(stmt, out);
 }
 
 }  // namespace libsql::detail

@@ -2,8 +2,10 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +25,20 @@ namespace libsql::detail {
 /// readers, or inline); writes, scripts and transactions go to the primary over Hrana, and
 /// with read-your-writes the call returns once the change has been pulled back. Pulled pages
 /// are applied by WAL-frame injection on one sync thread: never two syncs at once.
+///
+/// Reset (sync.md §4.3): when a pull says `replace_base`, the sync thread stops the world:
+/// it marks a reset under `local_mu_` (exclusive, briefly), closes the local engine and the
+/// injector, writes the new image through a temp file and rename (old -wal/-shm removed),
+/// reopens both (the local writer with `query_only`), stores the new revision, and then runs
+/// the calls that arrived meanwhile. Calls arriving during the reset are queued, not blocked
+/// (a callback running on a local lane thread may issue the next read, and closing the old
+/// engine waits for that thread), and run on the new image afterwards; an inline read during
+/// a reset declines, so the caller takes the queued path. Reads already handed to the old
+/// local engine when the reset starts either finish on the old image (those already running
+/// on a connection: close waits for them) or fail with CLIENT_CLOSED (those still queued in
+/// its lanes). Writes, scripts and transactions go to the primary and are not affected.
+/// Known limit: closing the client from inside a read callback while a reset is closing the
+/// old engine deadlocks (close joins the sync thread, which waits for that callback).
 class ReplicaEngine final : public Engine, public std::enable_shared_from_this<ReplicaEngine> {
  public:
   static std::shared_ptr<ReplicaEngine> open(const ParsedUrl& url, const Config& config);
@@ -39,24 +55,41 @@ class ReplicaEngine final : public Engine, public std::enable_shared_from_this<R
   void sync(Callback<SyncResult> done) override;
   void close() override;
   [[nodiscard]] bool closed() const noexcept override { return closed_.load(); }
-  [[nodiscard]] int max_bind_values() const noexcept override { return local_->max_bind_values(); }
+  [[nodiscard]] int max_bind_values() const noexcept override { return max_bind_values_; }
 
   /// After a forwarded write: sync first when read-your-writes is on, then report.
   template <class T>
   Callback<T> after_write(Callback<T> done);
 
  private:
-  ReplicaEngine(std::string path, Config config, ReplicaLock lock, ReplicaMeta meta);
+  ReplicaEngine(ParsedUrl url, Config config, ReplicaLock lock, ReplicaMeta meta);
   SyncResult sync_now();  // sync thread only
+  /// Stop-the-world replacement of the whole replica by `image` (sync thread only).
+  SyncResult reset_now(const PullResult& image);
+  /// Opens the injector and a local engine on path_ (writer `query_only`) and publishes the
+  /// engine as local_. Then checks that the schema is readable: REPLICA_SCHEMA_UNREADABLE
+  /// (local_ stays set). Sync thread only (or open(), before anyone else sees the engine).
+  void open_local();
+  /// The current local engine, copied under local_mu_ (shared). During a reset, queues the
+  /// function `make_retry()` returns (it re-issues the call) and returns false.
+  template <class MakeRetry>
+  bool local_or_defer(std::shared_ptr<LocalEngine>& out, MakeRetry&& make_retry);
   void run_sync_thread();
 
+  ParsedUrl url_;
   std::string path_;
   Config config_;
+  Config local_config_;  // config_ without sync_url: for the LocalEngine
   ReplicaLock lock_;
   ReplicaMeta meta_;  // sync thread only (after open)
   std::unique_ptr<TursoSyncClient> puller_;
-  std::unique_ptr<WalInjector> injector_;
-  std::shared_ptr<LocalEngine> local_;
+  std::unique_ptr<WalInjector> injector_;  // sync thread only (after open)
+  // Swapped by a reset; entry points copy the pointer under a shared lock.
+  mutable std::shared_mutex local_mu_;
+  std::shared_ptr<LocalEngine> local_;  // null only if reopening after a reset failed
+  bool resetting_ = false;                        // guarded by local_mu_
+  std::vector<std::function<void()>> deferred_;   // guarded by local_mu_: calls made during a reset
+  int max_bind_values_ = 0;
   std::shared_ptr<RemoteEngine> remote_;
 
   std::mutex mu_;
