@@ -38,6 +38,14 @@ Step plain_step(std::string sql, std::optional<Condition> cond) {
   return s;
 }
 
+/// The outcome of a pipeline whose first request's result is all that matters.
+Outcome<Done> done_of(const Outcome<PipelineResponse>& o) {
+  if (auto* e = std::get_if<Error>(&o)) return *e;
+  const auto& r = std::get<PipelineResponse>(o);
+  if (r.results[0].error) return hrana::to_error(*r.results[0].error);
+  return Done{};
+}
+
 /// A JSON `{"message", "code"}` body, as sqld sends for some HTTP errors.
 std::optional<hrana::HranaError> json_error_body(const std::string& body) {
   thread_local simdjson::dom::parser parser;
@@ -295,9 +303,7 @@ void RemoteEngine::execute_script(std::string sql, Callback<Done> done) {
                }
                return deliver(done, Outcome<Done>(*e));
              }
-             auto& r = std::get<PipelineResponse>(o);
-             if (r.results[0].error) return deliver(done, Outcome<Done>(hrana::to_error(*r.results[0].error)));
-             deliver(done, Outcome<Done>(Done{}));
+             deliver(done, done_of(o));
            });
 }
 
@@ -463,13 +469,7 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
     std::vector<Request> reqs;
     reqs.push_back(hrana::sequence(std::move(sql)));
     send(std::move(reqs), [done, finish](Outcome<PipelineResponse> o) {
-      if (auto* e = std::get_if<Error>(&o)) {
-        deliver(done, Outcome<Done>(*e));
-      } else if (auto& r = std::get<PipelineResponse>(o); r.results[0].error) {
-        deliver(done, Outcome<Done>(hrana::to_error(*r.results[0].error)));
-      } else {
-        deliver(done, Outcome<Done>(Done{}));
-      }
+      deliver(done, done_of(o));
       finish();
     }, false);
   }
@@ -542,13 +542,7 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
       if (!options_.foreign_keys) reqs.push_back(hrana::execute(Statement("PRAGMA foreign_keys=ON"), false));
       reqs.push_back(hrana::close());
       send(std::move(reqs), [done, finish](Outcome<PipelineResponse> o) {
-        if (auto* e = std::get_if<Error>(&o)) {
-          deliver(done, Outcome<Done>(*e));
-        } else if (auto& r = std::get<PipelineResponse>(o); r.results[0].error) {
-          deliver(done, Outcome<Done>(hrana::to_error(*r.results[0].error)));
-        } else {
-          deliver(done, Outcome<Done>(Done{}));
-        }
+        deliver(done, done_of(o));
         finish();
       }, true);
     };

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "libsql/client.hpp"
+#include "support/pull_bodies.hpp"
 #include "support/temp_db.hpp"
 
 namespace {
@@ -40,33 +41,9 @@ namespace protobuf = libsql::detail::protobuf;
 
 // ---- hand-built protobuf ----------------------------------------------------------------
 
-std::string varint(std::uint64_t v) {
-  std::string s;
-  protobuf::append_varint(s, v);
-  return s;
-}
-std::string key(std::uint32_t field, int wire_type) {
-  return varint((std::uint64_t{field} << 3) | static_cast<std::uint64_t>(wire_type));
-}
-std::string vfield(std::uint32_t field, std::uint64_t v) { return key(field, 0) + varint(v); }
-std::string lfield(std::uint32_t field, const std::string& bytes) { return key(field, 2) + varint(bytes.size()) + bytes; }
-std::string delimited(const std::string& message) { return varint(message.size()) + message; }
+using namespace libsql::test::pull;  // varint, key, vfield, lfield, delimited, header, page, body
 
-std::string header(const std::string& revision, std::uint64_t db_size, bool raw = true) {
-  std::string m = lfield(1, revision);
-  if (db_size != 0) m += vfield(2, db_size);
-  if (raw) m += lfield(3, "");
-  return m;
-}
 std::string page_data(char fill, std::size_t size = 4096) { return std::string(size, fill); }
-std::string page(std::uint64_t id, const std::string& data) { return vfield(1, id) + lfield(2, data); }
-
-std::string body(const std::string& header_message, const std::vector<std::string>& pages = {}) {
-  std::string b = delimited(header_message);
-  for (const auto& p : pages) b += delimited(p);
-  return b;
-}
-
 char first_byte(const libsql::detail::PageImage& p) { return static_cast<char>(p.data.at(0)); }
 
 /// Runs `f` and returns the SYNC_PROTOCOL_ERROR it must throw (fails the test otherwise).
