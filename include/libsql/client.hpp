@@ -69,6 +69,10 @@ class Transaction {
 
   void execute_async(Statement stmt, Callback<ResultSet> done);
   void batch_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
+  /// Client::try_execute_inline for this transaction (local engines): a statement seen fast
+  /// before, between the transaction's other calls; it never waits for a lock (when the
+  /// write lock is taken, it does not run and returns false).
+  bool try_execute_inline(const Statement& stmt, ResultSet& out);
   void commit_async(Callback<Done> done);
   void rollback_async(Callback<Done> done);
 
@@ -120,10 +124,12 @@ class Client {
   void execute_script_async(std::string sql, Callback<Done> done);
   void execute_sequence_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
 
-  /// Runs `stmt` on the calling thread if it is a read the engine has seen run fast before
-  /// (a local file: microseconds, few rows; it never waits on a lock). Returns false when it
-  /// did not run it, and then the caller uses execute_async. For event-loop callers (the Node
-  /// binding) where a thread hop costs more than such a query.
+  /// Runs `stmt` on the calling thread if the engine has seen it run fast before and it cannot
+  /// wait on a lock or the disk: a local read (microseconds, few rows), or on `:memory:` any
+  /// such statement, when no call made before it is still queued. Returns false when it did
+  /// not run it, and then the caller uses execute_async. Throws libsql::Error when it ran and
+  /// failed. For event-loop callers (the Node binding) where a thread hop costs more than
+  /// such a statement.
   bool try_execute_inline(const Statement& stmt, ResultSet& out);
 
   /// The engine's limit on bound parameters per statement.

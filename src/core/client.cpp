@@ -164,6 +164,10 @@ ResultSet Transaction::execute(const Statement& stmt) {
   return wait_for<ResultSet>([&](Callback<ResultSet> cb) { execute_async(stmt, std::move(cb)); });
 }
 
+bool Transaction::try_execute_inline(const Statement& stmt, ResultSet& out) {
+  return session_ && session_->try_execute_inline(stmt, out);
+}
+
 std::vector<ResultSet> Transaction::batch(const std::vector<Statement>& stmts) {
   return wait_for<std::vector<ResultSet>>(
       [&](Callback<std::vector<ResultSet>> cb) { batch_async(stmts, std::move(cb)); });

@@ -20,6 +20,8 @@ class TxnSession {
   virtual void commit(Callback<Done> done) = 0;
   virtual void rollback(Callback<Done> done) = 0;
   [[nodiscard]] virtual bool active() const noexcept = 0;
+  /// As Engine::try_execute_inline, for a statement of this transaction.
+  virtual bool try_execute_inline(const Statement& /*stmt*/, ResultSet& /*out*/) { return false; }
 };
 
 /// What a Client runs on: LocalEngine, later RemoteEngine and ReplicaEngine.
@@ -35,8 +37,9 @@ class Engine {
   virtual void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) = 0;
   virtual void begin(TransactionMode mode, TransactionOptions options,
                      Callback<std::shared_ptr<TxnSession>> done) = 0;
-  /// Runs a statement on the calling thread when the engine knows it to be a fast read;
-  /// false (nothing ran, `out` untouched) means: use execute().
+  /// Runs a statement on the calling thread when the engine knows it to be fast and free of
+  /// waits; false (nothing ran, `out` untouched) means: use execute(). Throws the statement's
+  /// libsql::Error when it ran and failed.
   virtual bool try_execute_inline(const Statement& /*stmt*/, ResultSet& /*out*/) { return false; }
   /// Embedded replicas pull the primary's changes; other engines refuse.
   virtual void sync(Callback<SyncResult> done) {

@@ -177,8 +177,12 @@ bool is_transaction_control(std::string_view sql) noexcept {
   }
 }
 
-Connection::Connection(DbHandle db, ConnectionRole role, std::size_t cache_size)
-    : db_(std::move(db)), cache_(cache_size), role_(role) {}
+Connection::Connection(DbHandle db, ConnectionRole role, std::size_t cache_size, int busy_timeout_ms)
+    : db_(std::move(db)), cache_(cache_size), role_(role), busy_timeout_ms_(busy_timeout_ms) {}
+
+void Connection::wait_for_locks(bool wait) noexcept {
+  sqlite3_busy_timeout(db_.get(), wait ? busy_timeout_ms_ : 0);
+}
 
 Connection::~Connection() = default;
 
@@ -196,9 +200,10 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, Connection
   }
   sqlite3_extended_result_codes(db.get(), 1);
   // The inline connection runs on the caller's (event loop) thread: it never waits for a lock.
-  sqlite3_busy_timeout(db.get(), role == ConnectionRole::Inline ? 0 : static_cast<int>(config.busy_timeout.count()));
+  const int busy_ms = role == ConnectionRole::Inline ? 0 : static_cast<int>(config.busy_timeout.count());
+  sqlite3_busy_timeout(db.get(), busy_ms);
   auto conn = std::unique_ptr<Connection>(new Connection(
-      std::move(db), role, static_cast<std::size_t>(std::max(0, config.statement_cache_size))));
+      std::move(db), role, static_cast<std::size_t>(std::max(0, config.statement_cache_size)), busy_ms));
   if (role == ConnectionRole::Writer) {
     // Also the first read of the file: a file that is not a database fails here. Two
     // processes switching a new file to WAL at once can deadlock on the upgrade, and SQLite

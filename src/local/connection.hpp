@@ -42,15 +42,19 @@ class Connection {
   /// Runs a multi-statement script (sqlite3_exec). Throws Error.
   void exec(const std::string& sql);
   [[nodiscard]] bool autocommit() const noexcept;
+  /// Whether a statement waits (up to the configured busy timeout) for a lock another
+  /// connection holds, or fails with SQLITE_BUSY at once.
+  void wait_for_locks(bool wait) noexcept;
   [[nodiscard]] sqlite3* db() const noexcept { return db_.get(); }
   [[nodiscard]] ConnectionRole role() const noexcept { return role_; }
 
  private:
-  Connection(DbHandle db, ConnectionRole role, std::size_t cache_size);
+  Connection(DbHandle db, ConnectionRole role, std::size_t cache_size, int busy_timeout_ms);
   bool run_into(sqlite3_stmt* stmt, const Statement& s, std::size_t max_rows, ResultSet& rs);
   DbHandle db_;       // declared first => destroyed last,
   StmtCache cache_;   // so cached statements are finalized before the db closes
   ConnectionRole role_;
+  int busy_timeout_ms_;
 };
 
 /// True when the statement's first keyword makes it a candidate for a reader connection

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <utility>
 
+#include "local/spin.hpp"
+
 namespace libsql::detail {
 
 void LaneQueue::post(LaneTask task) {
@@ -19,16 +21,11 @@ void LaneQueue::post(LaneTask task) {
 }
 
 LaneTask LaneQueue::take() {
-  // Spin briefly before sleeping: a caller waiting on one query at a time sends the next one
-  // within microseconds, and a futex sleep + wake costs more than the query (architecture.md,
-  // "Latency budget").
-  if (size_.load(std::memory_order_acquire) == 0) {
-    const auto until = std::chrono::steady_clock::now() + kSpin;
-    while (size_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
+  // Wait awake for a while before sleeping (spin.hpp); one thread of the lane at a time, the
+  // others sleep until post() wakes them.
+  if (!spinning_.exchange(true, std::memory_order_acq_rel)) {
+    Spin::wait_nonzero(size_);
+    spinning_.store(false, std::memory_order_release);
   }
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return !tasks_.empty() || stopping_; });

@@ -22,7 +22,6 @@ using LaneTask = std::function<void(Connection*)>;
 /// a task that outlives the engine object (re-routed from a reader, say) stays safe.
 class LaneQueue {
  public:
-  static constexpr std::chrono::microseconds kSpin{50};
 
   /// Queues a task; when the lane has stopped, runs task(nullptr) at once instead.
   void post(LaneTask task);
@@ -37,6 +36,7 @@ class LaneQueue {
   std::deque<LaneTask> tasks_;
   bool stopping_ = false;
   std::atomic<std::size_t> size_{0};  // tasks_.size(), readable without the lock (spinning)
+  std::atomic<bool> spinning_{false};  // a thread of the lane is waiting awake
 };
 
 /// Worker threads, each owning one connection, serving one FIFO queue.

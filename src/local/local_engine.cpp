@@ -5,6 +5,8 @@
 #include <functional>
 #include <utility>
 
+#include "local/spin.hpp"
+
 namespace libsql::detail {
 namespace {
 
@@ -91,9 +93,9 @@ Error transaction_closed_error() {
 /// transaction's calls, in order, until it ends (commit, rollback, abort).
 class LocalTxn final : public TxnSession, public std::enable_shared_from_this<LocalTxn> {
  public:
-  LocalTxn(TransactionMode mode, TransactionOptions options,
+  LocalTxn(TransactionMode mode, TransactionOptions options, std::shared_ptr<FastStatements> fast,
            Callback<std::shared_ptr<TxnSession>> on_begin)
-      : mode_(mode), options_(options), on_begin_(std::move(on_begin)) {}
+      : mode_(mode), options_(options), fast_(std::move(fast)), on_begin_(std::move(on_begin)) {}
 
   /// Runs on the worker that took the transaction from its lane.
   void serve(Connection* conn) {
@@ -124,30 +126,43 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(e));
       return;
     }
+    {
+      std::lock_guard<std::mutex> run(conn_mu_);
+      conn_ = conn;  // from now on the inline path may use it between jobs
+    }
     deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(self));
     on_begin_ = nullptr;
+    bool aborted = false;
     for (;;) {
-      std::function<void(Connection*)> job;
-      // The next call of a transaction usually follows within microseconds: spin briefly
-      // before sleeping, as the lanes do (a futex sleep and wake costs more than a statement).
-      if (queued_.load(std::memory_order_acquire) == 0) {
-        const auto until = std::chrono::steady_clock::now() + LaneQueue::kSpin;
-        while (queued_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < until) {
-#if defined(__x86_64__) || defined(__i386__)
-          __builtin_ia32_pause();
-#endif
-        }
-      }
+      // The next call of a transaction usually follows soon: wait awake for it a while
+      // before sleeping, as the lanes do (spin.hpp).
+      Spin::wait_nonzero(queued_);
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [this] { return !jobs_.empty() || aborted_; });
-        if (aborted_) break;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-        queued_.store(jobs_.size(), std::memory_order_release);
+      }
+      // Only this thread takes jobs: the one seen above is still there. Taken with the
+      // connection held, so an inline statement never overtakes a job submitted before it.
+      std::unique_lock<std::mutex> run(conn_mu_);
+      std::function<void(Connection*)> job;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (aborted_) {
+          aborted = true;
+        } else {
+          job = std::move(jobs_.front());
+          jobs_.pop_front();
+          queued_.store(jobs_.size(), std::memory_order_release);
+        }
+      }
+      if (aborted) {
+        conn_ = nullptr;
+        break;
       }
       job(conn);
       if (ended_) {
+        conn_ = nullptr;
+        run.unlock();
         // Calls queued behind the end see ended_ and fail as TRANSACTION_CLOSED.
         std::deque<std::function<void(Connection*)>> rest;
         {
@@ -171,6 +186,47 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     for (auto& j : rest) j(nullptr);
   }
 
+  /// A statement of this transaction on the caller's thread, between jobs, when it ran fast
+  /// here before; it never waits for a lock. Errors are the caller's (the statement ran).
+  bool try_execute_inline(const Statement& stmt, ResultSet& out) override {
+    if (ended_ || !fast_->contains(stmt.sql)) return false;
+    std::unique_lock<std::mutex> run(conn_mu_, std::try_to_lock);
+    if (!run.owns_lock() || conn_ == nullptr || ended_) return false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!jobs_.empty() || closing_ || aborted_ || finished_) return false;
+    }
+    Connection& c = *conn_;
+    sqlite3_stmt* prepared = nullptr;
+    try {
+      prepared = c.prepare(stmt.sql);
+    } catch (const Error&) {
+      return false;  // nothing ran: the worker prepares it again and reports the error
+    }
+    const bool writes = !sqlite3_stmt_readonly(prepared);
+    if (writes && mode_ == TransactionMode::Read) return false;  // the worker refuses it
+    // The transaction's first write takes the write lock, which another process may hold:
+    // tried here without waiting; when the lock is taken, nothing ran and the worker waits.
+    const bool takes_lock = writes && sqlite3_txn_state(c.db(), "main") != SQLITE_TXN_WRITE;
+    const auto start = std::chrono::steady_clock::now();
+    if (takes_lock) c.wait_for_locks(false);
+    try {
+      out = c.run(prepared, stmt);
+    } catch (const Error& e) {
+      if (takes_lock) c.wait_for_locks(true);
+      if (takes_lock && e.primary_code() == SQLITE_BUSY && !c.autocommit()) return false;
+      end_if_ended_here(c);
+      throw;
+    }
+    if (takes_lock) c.wait_for_locks(true);
+    if (out.rows.size() > FastStatements::kMaxRows ||
+        std::chrono::steady_clock::now() - start > 4 * FastStatements::kMaxTime) {
+      fast_->remove(stmt.sql);
+    }
+    end_if_ended_here(c);
+    return true;
+  }
+
   void abort() {
     std::lock_guard<std::mutex> lock(mu_);
     aborted_ = true;
@@ -181,7 +237,16 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     submit([this, stmt = std::move(stmt), done](Connection* c) {
       if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
       if (ended_) return deliver(done, Outcome<ResultSet>(transaction_closed_error()));
-      complete<ResultSet>(done, [&] { return c->execute(stmt, mode_ == TransactionMode::Read); });
+      complete<ResultSet>(done, [&] {
+        const auto start = std::chrono::steady_clock::now();
+        ResultSet rs = c->execute(stmt, mode_ == TransactionMode::Read);
+        if (rs.rows.size() <= FastStatements::kMaxRows &&
+            std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime &&
+            !c->autocommit() && !is_transaction_control(stmt.sql)) {
+          fast_->add(stmt.sql);
+        }
+        return rs;
+      });
       note_autocommit(*c);
     }, [done](const Error& e) { deliver(done, Outcome<ResultSet>(e)); });
   }
@@ -271,9 +336,23 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     if (c.autocommit()) ended_ = true;
   }
 
+  /// An inline statement whose error rolled the transaction back: ended, and the serving
+  /// thread is woken (by an empty job) to hand the connection back.
+  void end_if_ended_here(Connection& c) {
+    if (!c.autocommit()) return;
+    ended_ = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back([](Connection*) {});
+    queued_.store(jobs_.size(), std::memory_order_release);
+    cv_.notify_one();
+  }
+
   TransactionMode mode_;
   TransactionOptions options_;
+  std::shared_ptr<FastStatements> fast_;
   Callback<std::shared_ptr<TxnSession>> on_begin_;
+  std::mutex conn_mu_;  // held by whoever runs something on the connection (order: conn_mu_, mu_)
+  Connection* conn_ = nullptr;  // the serving worker's connection while the inline path may use it
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void(Connection*)>> jobs_;
@@ -297,7 +376,7 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
     Connection* conn = one.front().get();
     auto engine = std::shared_ptr<LocalEngine>(
         new LocalEngine(std::make_unique<Lane>(std::move(one)), nullptr, limit));
-    engine->gate_ = std::make_shared<std::recursive_mutex>();
+    engine->gate_ = std::make_shared<Gate>();
     engine->memory_conn_ = conn;
     return engine;
   }
@@ -329,9 +408,10 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
       const auto start = std::chrono::steady_clock::now();
       ResultSet rs = c->execute(stmt);
       refuse_open_transaction(*c, "the statement");
-      // `:memory:`: reads seen fast here may run inline between tasks.
-      if (fast && is_plain_read(stmt.sql) && rs.rows.size() <= FastReads::kMaxRows &&
-          std::chrono::steady_clock::now() - start <= FastReads::kMaxTime) {
+      // `:memory:`: statements seen fast here may run inline between tasks.
+      if (fast && rs.rows.size() <= FastStatements::kMaxRows &&
+          std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime &&
+          !is_transaction_control(stmt.sql)) {
         fast->add(stmt.sql);
       }
       return rs;
@@ -355,8 +435,8 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
     complete<ResultSet>(done, [&] {
       const auto start = std::chrono::steady_clock::now();
       ResultSet rs = c->run(prepared, stmt);
-      if (rs.rows.size() <= FastReads::kMaxRows &&
-          std::chrono::steady_clock::now() - start <= FastReads::kMaxTime) {
+      if (rs.rows.size() <= FastStatements::kMaxRows &&
+          std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime) {
         fast->add(stmt.sql);
       }
       return rs;
@@ -366,9 +446,11 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
 
 void LocalEngine::post_writer(LaneTask task) {
   if (!gate_) return writer_->post(std::move(task));
+  gate_->pending.fetch_add(1, std::memory_order_acq_rel);
   writer_->post([gate = gate_, task = std::move(task)](Connection* c) {
-    std::lock_guard<std::recursive_mutex> hold(*gate);
+    std::lock_guard<std::recursive_mutex> hold(gate->mu);
     task(c);
+    gate->pending.fetch_sub(1, std::memory_order_acq_rel);
   });
 }
 
@@ -377,8 +459,11 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
   std::unique_lock<std::mutex> file_lock;
   std::unique_lock<std::recursive_mutex> memory_lock;
   if (gate_) {
-    memory_lock = std::unique_lock<std::recursive_mutex>(*gate_, std::try_to_lock);
+    memory_lock = std::unique_lock<std::recursive_mutex>(gate_->mu, std::try_to_lock);
     if (!memory_lock.owns_lock()) return false;  // busy: the worker is using the connection
+    // A task posted before this call has not finished (it may not even have started): this
+    // call must not overtake it.
+    if (gate_->pending.load(std::memory_order_acquire) != 0) return false;
   } else {
     file_lock = std::unique_lock<std::mutex>(inline_mu_, std::try_to_lock);
     if (!file_lock.owns_lock()) return false;
@@ -386,15 +471,37 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
   Connection* conn = gate_ ? memory_conn_ : inline_.get();
   if (conn == nullptr || !conn->autocommit()) return false;
   const auto start = std::chrono::steady_clock::now();
+  sqlite3_stmt* prepared = nullptr;
   try {
-    sqlite3_stmt* prepared = conn->prepare(stmt.sql);
-    if (!sqlite3_stmt_readonly(prepared)) {
+    prepared = conn->prepare(stmt.sql);
+  } catch (const Error&) {
+    return false;  // nothing ran: a worker prepares it again and reports the error
+  }
+  if (!sqlite3_stmt_readonly(prepared)) {
+    // A write: on a file it needs the writer (and may wait for the lock and fsync); on
+    // `:memory:` it runs here, to the end, and its error is the caller's (a write is not
+    // run twice).
+    if (!gate_) {
       fast_->remove(stmt.sql);
       return false;
     }
-    auto rs = conn->run_limited(prepared, stmt, FastReads::kMaxRows);
+    try {
+      out = conn->run(prepared, stmt);
+    } catch (...) {
+      refuse_open_transaction_quietly(*conn);
+      throw;
+    }
+    refuse_open_transaction(*conn, "the statement");
+    if (out.rows.size() > FastStatements::kMaxRows ||
+        std::chrono::steady_clock::now() - start > 4 * FastStatements::kMaxTime) {
+      fast_->remove(stmt.sql);
+    }
+    return true;
+  }
+  try {
+    auto rs = conn->run_limited(prepared, stmt, FastStatements::kMaxRows);
     // Too many rows, or slower than it used to be: from now on it goes to the workers.
-    if (!rs || std::chrono::steady_clock::now() - start > 4 * FastReads::kMaxTime) fast_->remove(stmt.sql);
+    if (!rs || std::chrono::steady_clock::now() - start > 4 * FastStatements::kMaxTime) fast_->remove(stmt.sql);
     if (!rs) return false;
     out = std::move(*rs);
     return true;
@@ -450,7 +557,7 @@ void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<Re
 void LocalEngine::begin(TransactionMode mode, TransactionOptions options,
                         Callback<std::shared_ptr<TxnSession>> done) {
   if (closed_) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
-  auto txn = std::make_shared<LocalTxn>(mode, options, std::move(done));
+  auto txn = std::make_shared<LocalTxn>(mode, options, fast_in_txn_, std::move(done));
   {
     std::lock_guard<std::mutex> lock(sessions_mu_);
     std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
@@ -473,7 +580,7 @@ void LocalEngine::close() {
   for (auto& s : live) s->abort();
   if (gate_) {
     // Wait out an inline read in progress; afterwards none can start.
-    std::lock_guard<std::recursive_mutex> hold(*gate_);
+    std::lock_guard<std::recursive_mutex> hold(gate_->mu);
     memory_conn_ = nullptr;
   }
   if (readers_) readers_->stop();

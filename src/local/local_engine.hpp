@@ -16,8 +16,9 @@ namespace libsql::detail {
 
 class LocalTxn;
 
-/// SQL texts of reads seen to run fast (few rows, microseconds) on a reader connection.
-class FastReads {
+/// SQL texts of statements seen to run fast (few rows, microseconds) on a worker: the ones the
+/// inline path may run on the caller's thread (architecture.md, "Latency budget").
+class FastStatements {
  public:
   static constexpr std::size_t kMaxRows = 64;
   static constexpr std::chrono::microseconds kMaxTime{60};
@@ -73,14 +74,21 @@ class LocalEngine final : public Engine {
   std::vector<std::weak_ptr<LocalTxn>> sessions_;
 
   // The inline path (architecture.md, "Latency budget"): reads that ran fast on a reader
-  // worker may then run on the caller's thread, on a connection of their own.
-  std::shared_ptr<FastReads> fast_ = std::make_shared<FastReads>();
+  // worker may then run on the caller's thread, on a connection of their own; on `:memory:`,
+  // fast writes too (no I/O, no lock to wait for). Statements of interactive transactions
+  // have their own set (LocalTxn::try_execute_inline).
+  std::shared_ptr<FastStatements> fast_ = std::make_shared<FastStatements>();
+  std::shared_ptr<FastStatements> fast_in_txn_ = std::make_shared<FastStatements>();
   std::mutex inline_mu_;
   std::unique_ptr<Connection> inline_;  // null for :memory: and after close
   // `:memory:` has one connection, owned by the writer lane: the inline path may use it only
-  // between tasks (a transaction holds the gate for its whole life).
-  // Recursive: a callback running inside a task may close the client.
-  std::shared_ptr<std::recursive_mutex> gate_;  // null for files
+  // between tasks (a transaction holds the gate for its whole life), and only when no task is
+  // queued (it must not overtake one: calls run in the order made).
+  struct Gate {
+    std::recursive_mutex mu;  // recursive: a callback running inside a task may close the client
+    std::atomic<std::size_t> pending{0};  // tasks posted and not finished
+  };
+  std::shared_ptr<Gate> gate_;  // null for files
   Connection* memory_conn_ = nullptr;   // guarded by *gate_; null after close
 };
 

@@ -143,6 +143,34 @@ void execute_raw_on(Target target, Query&& query, TimestampFormat format,
             });
 }
 
+std::int64_t affected_rows(ResultSet&& rs) { return rs.rows_affected; }
+
+/// A query on the calling thread through `try_run` (Client/Transaction::try_execute_inline):
+/// true when it ran (`out` holds the outcome, converted by `convert`), false when nothing ran
+/// and the query goes the regular way. Queries the regular path treats specially (the locking
+/// pragma, the migration history table) always go that way.
+template <class T, class TryRun, class Convert>
+bool run_inline(TryRun&& try_run, const Query& query, TimestampFormat format, Result<T>& out,
+                Convert&& convert) {
+  if (query.sql.find("_prisma_migrations") != std::string::npos || is_exclusive_locking_pragma(query.sql)) {
+    return false;
+  }
+  Statement stmt;
+  try {
+    stmt = Statement(query.sql, convert_args(query.args, query.arg_types, format));
+  } catch (const Error&) {
+    return false;  // the regular path reports it
+  }
+  ResultSet rs;
+  try {
+    if (!try_run(stmt, rs)) return false;
+    out = convert(std::move(rs));
+  } catch (const Error& e) {
+    out = map_error(e);
+  }
+  return true;
+}
+
 }  // namespace
 
 std::shared_ptr<Adapter> Adapter::open(const Config& config, AdapterOptions options) {
@@ -158,20 +186,13 @@ void Adapter::query_raw(Query query, Reply<PrismaResult> reply) {
 }
 
 bool Adapter::query_raw_inline(const Query& query, Result<PrismaResult>& out) {
-  Statement stmt;
-  try {
-    stmt = Statement(query.sql, convert_args(query.args, query.arg_types, options_.timestamp_format));
-  } catch (const Error&) {
-    return false;  // the regular path reports it
-  }
-  ResultSet rs;
-  if (!client_.try_execute_inline(stmt, rs)) return false;
-  try {
-    out = to_prisma_result(std::move(rs));
-  } catch (const Error& e) {
-    out = map_error(e);
-  }
-  return true;
+  return run_inline([this](const Statement& s, ResultSet& rs) { return client_.try_execute_inline(s, rs); },
+                    query, options_.timestamp_format, out, to_prisma_result);
+}
+
+bool Adapter::execute_raw_inline(const Query& query, Result<std::int64_t>& out) {
+  return run_inline([this](const Statement& s, ResultSet& rs) { return client_.try_execute_inline(s, rs); },
+                    query, options_.timestamp_format, out, affected_rows);
 }
 
 void Adapter::execute_raw(Query query, Reply<std::int64_t> reply) {
@@ -233,6 +254,16 @@ void AdapterTransaction::query_raw(Query query, Reply<PrismaResult> reply) {
 
 void AdapterTransaction::execute_raw(Query query, Reply<std::int64_t> reply) {
   execute_raw_on(OnTransaction{txn_}, std::move(query), options_.timestamp_format, std::move(reply));
+}
+
+bool AdapterTransaction::query_raw_inline(const Query& query, Result<PrismaResult>& out) {
+  return run_inline([this](const Statement& s, ResultSet& rs) { return txn_->try_execute_inline(s, rs); },
+                    query, options_.timestamp_format, out, to_prisma_result);
+}
+
+bool AdapterTransaction::execute_raw_inline(const Query& query, Result<std::int64_t>& out) {
+  return run_inline([this](const Statement& s, ResultSet& rs) { return txn_->try_execute_inline(s, rs); },
+                    query, options_.timestamp_format, out, affected_rows);
 }
 
 void AdapterTransaction::commit(Reply<Done> reply) {

@@ -49,11 +49,13 @@ class Adapter : public std::enable_shared_from_this<Adapter> {
   static std::shared_ptr<Adapter> open(const Config& config, AdapterOptions options);
 
   void query_raw(Query query, Reply<PrismaResult> reply);
-  /// query_raw on the calling thread when the client can run it inline (a fast read, see
+  /// query_raw on the calling thread when the client can run it inline (see
   /// Client::try_execute_inline). True: `out` holds the outcome. False: nothing ran, `query`
   /// is untouched; use query_raw.
   bool query_raw_inline(const Query& query, Result<PrismaResult>& out);
   void execute_raw(Query query, Reply<std::int64_t> reply);
+  /// execute_raw on the calling thread, as query_raw_inline.
+  bool execute_raw_inline(const Query& query, Result<std::int64_t>& out);
   void execute_script(std::string sql, Reply<Done> reply);
   /// `isolation_level`: empty, or Prisma's name ("SERIALIZABLE" is the only one SQLite has).
   void start_transaction(std::optional<std::string> isolation_level,
@@ -78,6 +80,9 @@ class AdapterTransaction {
       : txn_(std::move(txn)), options_(options) {}
   void query_raw(Query query, Reply<PrismaResult> reply);
   void execute_raw(Query query, Reply<std::int64_t> reply);
+  /// As Adapter's, on the transaction (Transaction::try_execute_inline).
+  bool query_raw_inline(const Query& query, Result<PrismaResult>& out);
+  bool execute_raw_inline(const Query& query, Result<std::int64_t>& out);
   void commit(Reply<Done> reply);
   void rollback(Reply<Done> reply);
 

@@ -551,34 +551,51 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return promise;
 }
 
-Napi::Value QueryRaw(const Napi::CallbackInfo& info) {
-  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
-  prisma::Query q = decode_query(info, 1);
-  // A read known to take microseconds runs right here: a thread hop would cost more.
-  prisma::Result<prisma::PrismaResult> now;
-  if (h.adapter->query_raw_inline(q, now)) {
-    auto deferred = Napi::Promise::Deferred::New(info.Env());
-    if (auto* err = std::get_if<MappedError>(&now)) {
-      deferred.Reject(to_js(info.Env(), *err));
-    } else {
-      const auto& r = std::get<prisma::PrismaResult>(now);
-      auto payload = to_json_payload(r);
-      deferred.Resolve(payload ? from_json_payload(info.Env(), *payload, r) : to_js(info.Env(), r));
-    }
-    return deferred.Promise();
+/// An already-settled promise for an outcome computed on the JS thread (the inline path).
+Napi::Value settled(Napi::Env env, const prisma::Result<prisma::PrismaResult>& now) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  if (auto* err = std::get_if<MappedError>(&now)) {
+    deferred.Reject(to_js(env, *err));
+  } else {
+    const auto& r = std::get<prisma::PrismaResult>(now);
+    auto payload = to_json_payload(r);
+    deferred.Resolve(payload ? from_json_payload(env, *payload, r) : to_js(env, r));
   }
-  auto [promise, reply] = query_call(info.Env());
-  h.adapter->query_raw(std::move(q), std::move(reply));
-  return promise;
+  return deferred.Promise();
 }
 
 Napi::Value count_to_js(Napi::Env e, const std::int64_t& n) {
   return Napi::Number::New(e, static_cast<double>(n));
 }
 
+Napi::Value settled(Napi::Env env, const prisma::Result<std::int64_t>& now) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  if (auto* err = std::get_if<MappedError>(&now)) {
+    deferred.Reject(to_js(env, *err));
+  } else {
+    deferred.Resolve(count_to_js(env, std::get<std::int64_t>(now)));
+  }
+  return deferred.Promise();
+}
+
+// A statement known to take microseconds runs right here, on the JS thread: a thread hop would
+// cost more (architecture.md, "Latency budget"; Client::try_execute_inline decides).
+
+Napi::Value QueryRaw(const Napi::CallbackInfo& info) {
+  auto& h = handle_of<AdapterHandle>(info[0], "adapter");
+  prisma::Query q = decode_query(info, 1);
+  prisma::Result<prisma::PrismaResult> now;
+  if (h.adapter->query_raw_inline(q, now)) return settled(info.Env(), now);
+  auto [promise, reply] = query_call(info.Env());
+  h.adapter->query_raw(std::move(q), std::move(reply));
+  return promise;
+}
+
 Napi::Value ExecuteRaw(const Napi::CallbackInfo& info) {
   auto& h = handle_of<AdapterHandle>(info[0], "adapter");
   prisma::Query q = decode_query(info, 1);
+  prisma::Result<std::int64_t> now;
+  if (h.adapter->execute_raw_inline(q, now)) return settled(info.Env(), now);
   auto [promise, reply] = async_call<std::int64_t>(info.Env(), count_to_js);
   h.adapter->execute_raw(std::move(q), std::move(reply));
   return promise;
@@ -645,6 +662,8 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
 Napi::Value TxQueryRaw(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxnHandle>(info[0], "transaction");
   prisma::Query q = decode_query(info, 1);
+  prisma::Result<prisma::PrismaResult> now;
+  if (h.txn->query_raw_inline(q, now)) return settled(info.Env(), now);
   auto [promise, reply] = query_call(info.Env());
   h.txn->query_raw(std::move(q), std::move(reply));
   return promise;
@@ -653,6 +672,8 @@ Napi::Value TxQueryRaw(const Napi::CallbackInfo& info) {
 Napi::Value TxExecuteRaw(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxnHandle>(info[0], "transaction");
   prisma::Query q = decode_query(info, 1);
+  prisma::Result<std::int64_t> now;
+  if (h.txn->execute_raw_inline(q, now)) return settled(info.Env(), now);
   auto [promise, reply] = async_call<std::int64_t>(info.Env(), count_to_js);
   h.txn->execute_raw(std::move(q), std::move(reply));
   return promise;
