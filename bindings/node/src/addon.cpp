@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "prisma/adapter.hpp"
+#include "row_pack.hpp"
 
 namespace libsql::node {
 namespace {
@@ -100,7 +101,7 @@ class Completions : public std::enable_shared_from_this<Completions> {
 
 struct AddonState {
   std::shared_ptr<Completions> completions = std::make_shared<Completions>();
-  Napi::FunctionReference json_parse;   // the realm's JSON.parse
+  Napi::FunctionReference row_decoder;  // decodeRows, set by the shim (row_pack.hpp)
   Napi::FunctionReference error_class;  // DriverAdapterError, set by the shim
   std::mutex adapters_mu;
   std::vector<std::weak_ptr<prisma::Adapter>> adapters;
@@ -252,136 +253,33 @@ Napi::Value to_js(Napi::Env env, const Value& v) {
   }
 }
 
-// Large results travel as one JSON text parsed by V8's JSON.parse: measured ~4x faster than
-// creating every cell through Node-API (1,000 rows x 7 columns: ~0.25 ms vs ~1 ms), and the
-// text is built off the JS thread when the query ran on a worker.
-constexpr std::size_t kJsonMinCells = 64;
-
-bool append_json_string(std::string& out, std::string_view s, bool& ascii) {
-  out.push_back('"');
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c == '"' || c == '\\') {
-        out.push_back('\\');
-        out.push_back(static_cast<char>(c));
-      } else if (c < 0x20) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out += "\\u00";
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
-      ++i;
-      continue;
-    }
-    // Non-ASCII: copy a valid UTF-8 sequence as is; anything invalid takes the slow path
-    // (Node-API's own decoding decides how invalid bytes look).
-    std::size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-    if (n == 0 || c > 0xf4 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    unsigned cp = n == 2 ? ((c & 0x1fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3fu)
-                 : n == 3 ? ((c & 0x0fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3fu) << 6) |
-                                (static_cast<unsigned char>(s[i + 2]) & 0x3fu)
-                          : ((c & 0x07u) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3fu) << 12) |
-                                ((static_cast<unsigned char>(s[i + 2]) & 0x3fu) << 6) |
-                                (static_cast<unsigned char>(s[i + 3]) & 0x3fu);
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-      return false;
-    }
-    out.append(s.substr(i, n));
-    ascii = false;
-    i += n;
-  }
-  out.push_back('"');
-  return true;
-}
-
-/// The result as JSON text, or nullopt when JSON cannot carry it exactly (a blob, a
-/// non-finite number, text that is not valid UTF-8) or it is too small to be worth it.
-struct JsonPayload {
-  std::string text;
-  bool ascii = true;
-  /// Blob cells (row, column): null in the text, then set to a Uint8Array after parsing.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> blobs;
-};
-std::optional<JsonPayload> to_json_payload(const prisma::PrismaResult& r) {
-  if (r.rows.size() * r.column_names.size() < kJsonMinCells || r.last_insert_id) return std::nullopt;
-  JsonPayload p;
-  std::string& out = p.text;
-  out.reserve(64 + r.rows.size() * r.column_names.size() * 12);
-  out += "{\"columnNames\":[";
-  for (std::size_t i = 0; i < r.column_names.size(); ++i) {
-    if (i) out.push_back(',');
-    if (!append_json_string(out, r.column_names[i], p.ascii)) return std::nullopt;
-  }
-  out += "],\"columnTypes\":[";
-  for (std::size_t i = 0; i < r.column_types.size(); ++i) {
-    if (i) out.push_back(',');
-    out += std::to_string(static_cast<int>(r.column_types[i]));
-  }
-  out += "],\"rows\":[";
-  char num[32];
-  for (std::size_t i = 0; i < r.rows.size(); ++i) {
-    if (i) out.push_back(',');
-    out.push_back('[');
-    const auto& row = r.rows[i];
-    for (std::size_t j = 0; j < row.size(); ++j) {
-      if (j) out.push_back(',');
-      const Value& v = row[j];
-      switch (v.index()) {
-        case 0: out += "null"; break;
-        case 1: {
-          auto [end, ec] = std::to_chars(num, num + sizeof num, std::get<std::int64_t>(v));
-          out.append(num, end);
-          break;
-        }
-        case 2: {
-          double d = std::get<double>(v);
-          if (!std::isfinite(d)) return std::nullopt;
-          auto [end, ec] = std::to_chars(num, num + sizeof num, d);  // shortest round-trip form
-          out.append(num, end);
-          break;
-        }
-        case 3:
-          if (!append_json_string(out, std::get<std::string>(v), p.ascii)) return std::nullopt;
-          break;
-        case 4:
-          out += "null";
-          p.blobs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
-          break;
-        default: return std::nullopt;
-      }
-    }
-    out.push_back(']');
-  }
-  out += "]}";
-  return p;
-}
-
-Napi::Value from_json_payload(Napi::Env env, const JsonPayload& p, const prisma::PrismaResult& r) {
-  napi_value str = nullptr;
-  napi_status st = p.ascii ? napi_create_string_latin1(env, p.text.data(), p.text.size(), &str)
-                           : napi_create_string_utf8(env, p.text.data(), p.text.size(), &str);
+/// The rows of a RowPack as JS arrays: one buffer copy, one string, and the shim's decoder.
+Napi::Value rows_from_pack(Napi::Env env, const RowPack& p) {
+  auto buffer = Napi::ArrayBuffer::New(env, p.bytes.size());
+  if (!p.bytes.empty()) std::memcpy(buffer.Data(), p.bytes.data(), p.bytes.size());
+  napi_value text = nullptr;
+  napi_status st = p.ascii ? napi_create_string_latin1(env, p.text.data(), p.text.size(), &text)
+                           : napi_create_string_utf8(env, p.text.data(), p.text.size(), &text);
   NAPI_THROW_IF_FAILED(env, st, Napi::Value());
-  Napi::Value parsed = state(env).json_parse.Call({Napi::Value(env, str)});
-  if (!p.blobs.empty()) {
-    auto rows = parsed.As<Napi::Object>().Get("rows").As<Napi::Array>();
-    std::uint32_t current = UINT32_MAX;
-    Napi::Object row;
-    for (auto [i, j] : p.blobs) {
-      if (i != current) {
-        row = rows.Get(i).As<Napi::Object>();
-        current = i;
-      }
-      row.Set(j, to_js(env, r.rows[i][j]));
-    }
+  auto n = [&](std::uint32_t v) { return Napi::Number::New(env, v); };
+  if (state(env).row_decoder.IsEmpty()) {
+    throw Napi::Error::New(env, "libsql-cpp: the addon was loaded without its shim (lib/index.js)");
   }
-  return parsed;
+  return state(env).row_decoder.Call({buffer, n(p.num_count), n(p.text_count), n(p.blob_count), n(p.blob_len),
+                                      Napi::Value(env, text), n(p.rows), n(p.columns)});
+}
+
+Napi::Value from_pack(Napi::Env env, const RowPack& p) {
+  auto out = Napi::Object::New(env);
+  auto names = Napi::Array::New(env, p.column_names.size());
+  for (uint32_t i = 0; i < p.column_names.size(); ++i) names.Set(i, Napi::String::New(env, p.column_names[i]));
+  auto types = Napi::Array::New(env, p.column_types.size());
+  for (uint32_t i = 0; i < p.column_types.size(); ++i) types.Set(i, Napi::Number::New(env, p.column_types[i]));
+  out.Set("columnNames", names);
+  out.Set("columnTypes", types);
+  out.Set("rows", rows_from_pack(env, p));
+  if (p.last_insert_id) out.Set("lastInsertId", Napi::String::New(env, std::to_string(*p.last_insert_id)));
+  return out;
 }
 
 Napi::Value to_js(Napi::Env env, const prisma::PrismaResult& r) {
@@ -486,8 +384,8 @@ std::pair<Napi::Promise, prisma::Reply<T>> async_call(Napi::Env env, ToJs to_js_
   return {promise, std::move(reply)};
 }
 
-/// A query call: the JSON text (when it applies) is built on the core thread that finished
-/// the query, so the JS thread only parses it.
+/// A query call: the row pack (when it applies) is built on the core thread that finished the
+/// query, so the JS thread only decodes it.
 std::pair<Napi::Promise, prisma::Reply<prisma::PrismaResult>> query_call(Napi::Env env) {
   auto completions = state(env).completions;
   completions->begin_call(env);
@@ -498,19 +396,14 @@ std::pair<Napi::Promise, prisma::Reply<prisma::PrismaResult>> query_call(Napi::E
       completions->post([deferred, err = *err](Napi::Env e) { deferred.Reject(to_js(e, err)); });
       return;
     }
-    auto result = std::make_shared<prisma::PrismaResult>(std::move(std::get<prisma::PrismaResult>(outcome)));
-    auto payload = to_json_payload(*result);
-    if (payload) {
-      auto text = std::make_shared<JsonPayload>(std::move(*payload));
-      // The cells live on in the text; the result is needed (and freed on the JS thread) only
-      // for its blobs. Without blobs it is freed here, off the JS thread.
-      auto blobs = text->blobs.empty() ? nullptr : result;
-      completions->post([deferred, text, blobs](Napi::Env e) {
-        static const prisma::PrismaResult kNone;
-        deferred.Resolve(from_json_payload(e, *text, blobs ? *blobs : kNone));
-      });
+    auto& result = std::get<prisma::PrismaResult>(outcome);
+    if (auto pack = pack_rows(result)) {
+      // The cells now live in the pack; the result is freed here, off the JS thread.
+      auto shared = std::make_shared<RowPack>(std::move(*pack));
+      completions->post([deferred, shared](Napi::Env e) { deferred.Resolve(from_pack(e, *shared)); });
     } else {
-      completions->post([deferred, result](Napi::Env e) { deferred.Resolve(to_js(e, *result)); });
+      auto shared = std::make_shared<prisma::PrismaResult>(std::move(result));
+      completions->post([deferred, shared](Napi::Env e) { deferred.Resolve(to_js(e, *shared)); });
     }
   };
   return {promise, std::move(reply)};
@@ -558,8 +451,8 @@ Napi::Value settled(Napi::Env env, const prisma::Result<prisma::PrismaResult>& n
     deferred.Reject(to_js(env, *err));
   } else {
     const auto& r = std::get<prisma::PrismaResult>(now);
-    auto payload = to_json_payload(r);
-    deferred.Resolve(payload ? from_json_payload(env, *payload, r) : to_js(env, r));
+    auto pack = pack_rows(r);
+    deferred.Resolve(pack ? from_pack(env, *pack) : to_js(env, r));
   }
   return deferred.Promise();
 }
@@ -699,10 +592,15 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetRowDecoder(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setRowDecoder expects a function");
+  state(info.Env()).row_decoder = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* st = new AddonState();
   st->completions->start(env);
-  st->json_parse = Napi::Persistent(env.Global().Get("JSON").As<Napi::Object>().Get("parse").As<Napi::Function>());
   env.SetInstanceData<AddonState>(st);
   // Environment teardown (process exit, worker thread end): close the databases, then stop
   // deliveries. Runs before the instance data is freed.
@@ -718,6 +616,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     st->completions->release();
   });
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+  exports.Set("setRowDecoder", Napi::Function::New(env, SetRowDecoder, "setRowDecoder"));
   exports.Set("open", Napi::Function::New(env, Open, "open"));
   exports.Set("queryRaw", Napi::Function::New(env, QueryRaw, "queryRaw"));
   exports.Set("executeRaw", Napi::Function::New(env, ExecuteRaw, "executeRaw"));
