@@ -40,6 +40,11 @@ struct Statement {
   std::string sql{};
   std::vector<Value> args{};
   std::vector<NamedArg> named_args{};
+  /// Ask for the result's rows in ResultSet::compact (a few flat arrays) instead of one Value
+  /// per cell: for consumers that convert whole results at once (the Node binding). A hint:
+  /// the local engines keep results of more than a few dozen rows compact; small results, and
+  /// every result of a remote engine, come in ResultSet::rows as usual.
+  bool compact = false;
 
   Statement() = default;
   Statement(std::string s) : sql(std::move(s)) {}  // NOLINT(google-explicit-constructor)

@@ -12,3 +12,44 @@ Blob make_blob(std::string_view bytes) {
 }
 
 }  // namespace libsql
+
+#include "libsql/result.hpp"
+
+namespace libsql {
+
+std::vector<Row> to_rows(const CompactRows& c) {
+  std::vector<Row> rows;
+  rows.reserve(c.row_count);
+  std::size_t cell = 0, integer = 0, real = 0, text = 0, blob = 0;
+  std::uint32_t text_start = 0, blob_start = 0;
+  for (std::size_t r = 0; r < c.row_count; ++r) {
+    Row row;
+    row.reserve(c.column_count);
+    for (std::size_t col = 0; col < c.column_count; ++col) {
+      switch (c.tags[cell++]) {
+        case CompactRows::kInteger: row.emplace_back(c.integers[integer++]); break;
+        case CompactRows::kReal: row.emplace_back(c.reals[real++]); break;
+        case CompactRows::kText: {
+          const std::uint32_t end = c.text_ends[text++];
+          row.emplace_back(c.text.substr(text_start, end - text_start));
+          text_start = end;
+          break;
+        }
+        case CompactRows::kBlob: {
+          const std::uint32_t end = c.blob_ends[blob++];
+          Blob b;
+          b.bytes.resize(end - blob_start);
+          if (end > blob_start) std::memcpy(b.bytes.data(), c.blobs.data() + blob_start, end - blob_start);
+          row.emplace_back(std::move(b));
+          blob_start = end;
+          break;
+        }
+        default: row.emplace_back(std::monostate{});
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace libsql

@@ -137,6 +137,94 @@ Value column_value(sqlite3_stmt* st, int i) {
   }
 }
 
+/// Statement::compact takes effect past this many rows: a few rows are cheaper as Values (the
+/// compact form's arrays cost an allocation each), many rows far cheaper compact.
+constexpr std::size_t kCompactAfterRows = 32;
+
+/// Rows already read, in compact form.
+CompactRows to_compact(const std::vector<Row>& rows, std::size_t ncol) {
+  CompactRows c;
+  c.column_count = ncol;
+  c.row_count = rows.size();
+  for (const Row& row : rows) {
+    for (const Value& v : row) {
+      c.tags.push_back(static_cast<std::uint8_t>(v.index()));
+      switch (v.index()) {
+        case 1: c.integers.push_back(std::get<std::int64_t>(v)); break;
+        case 2: c.reals.push_back(std::get<double>(v)); break;
+        case 3:
+          c.text += std::get<std::string>(v);
+          c.text_ends.push_back(static_cast<std::uint32_t>(c.text.size()));
+          break;
+        case 4: {
+          const auto& b = std::get<Blob>(v).bytes;
+          const auto* p = reinterpret_cast<const std::uint8_t*>(b.data());
+          c.blobs.insert(c.blobs.end(), p, p + b.size());
+          c.blob_ends.push_back(static_cast<std::uint32_t>(c.blobs.size()));
+          break;
+        }
+        default: break;
+      }
+    }
+  }
+  return c;
+}
+
+/// Appends the current row to `c`; false (nothing appended) when its text or blob bytes would
+/// not fit the 32-bit offsets.
+bool append_compact(sqlite3_stmt* st, int ncol, CompactRows& c) {
+  const std::size_t text_before = c.text.size();
+  const std::size_t blob_before = c.blobs.size();
+  const std::size_t tags_before = c.tags.size();
+  const std::size_t ints_before = c.integers.size();
+  const std::size_t reals_before = c.reals.size();
+  const std::size_t text_ends_before = c.text_ends.size();
+  const std::size_t blob_ends_before = c.blob_ends.size();
+  constexpr std::size_t kLimit = 0xffffffffu;
+  for (int i = 0; i < ncol; ++i) {
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_INTEGER:
+        c.tags.push_back(CompactRows::kInteger);
+        c.integers.push_back(sqlite3_column_int64(st, i));
+        break;
+      case SQLITE_FLOAT:
+        c.tags.push_back(CompactRows::kReal);
+        c.reals.push_back(sqlite3_column_double(st, i));
+        break;
+      case SQLITE_TEXT: {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(st, i));
+        if (c.text.size() + n > kLimit) goto undo;
+        c.tags.push_back(CompactRows::kText);
+        if (n) c.text.append(p, n);
+        c.text_ends.push_back(static_cast<std::uint32_t>(c.text.size()));
+        break;
+      }
+      case SQLITE_BLOB: {
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(st, i));
+        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(st, i));
+        if (c.blobs.size() + n > kLimit) goto undo;
+        c.tags.push_back(CompactRows::kBlob);
+        if (n) c.blobs.insert(c.blobs.end(), p, p + n);
+        c.blob_ends.push_back(static_cast<std::uint32_t>(c.blobs.size()));
+        break;
+      }
+      default: c.tags.push_back(CompactRows::kNull);
+    }
+  }
+  ++c.row_count;
+  return true;
+undo:
+  c.text.resize(text_before);
+  c.blobs.resize(blob_before);
+  c.tags.resize(tags_before);
+  c.integers.resize(ints_before);
+  c.reals.resize(reals_before);
+  c.text_ends.resize(text_ends_before);
+  c.blob_ends.resize(blob_ends_before);
+  return false;
+}
+
 const char* synchronous_pragma(Synchronous s) {
   switch (s) {
     case Synchronous::Off: return "PRAGMA synchronous=OFF";
@@ -287,7 +375,17 @@ bool Connection::run_into(sqlite3_stmt* st, const Statement& s, std::size_t max_
       }
     }
     if (rc == SQLITE_ROW) {
-      if (rs.rows.size() >= max_rows) return false;
+      if (rs.row_count() >= max_rows) return false;
+      if (s.compact && !rs.compact && rs.rows.size() == kCompactAfterRows) {
+        rs.compact = to_compact(rs.rows, static_cast<std::size_t>(ncol));
+        rs.rows.clear();
+      }
+      if (rs.compact && append_compact(st, ncol, *rs.compact)) continue;
+      if (rs.compact) {
+        // Past the 32-bit offsets of the compact form: the rest as Values.
+        rs.rows = to_rows(*rs.compact);
+        rs.compact.reset();
+      }
       Row row;
       row.reserve(static_cast<std::size_t>(ncol));
       for (int i = 0; i < ncol; ++i) row.push_back(column_value(st, i));

@@ -219,7 +219,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       throw;
     }
     if (takes_lock) c.wait_for_locks(true);
-    if (out.rows.size() > FastStatements::kMaxRows ||
+    if (out.row_count() > FastStatements::kMaxRows ||
         std::chrono::steady_clock::now() - start > 4 * FastStatements::kMaxTime) {
       fast_->remove(stmt.sql);
     }
@@ -240,7 +240,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       complete<ResultSet>(done, [&] {
         const auto start = std::chrono::steady_clock::now();
         ResultSet rs = c->execute(stmt, mode_ == TransactionMode::Read);
-        if (rs.rows.size() <= FastStatements::kMaxRows &&
+        if (rs.row_count() <= FastStatements::kMaxRows &&
             std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime &&
             !c->autocommit() && !is_transaction_control(stmt.sql)) {
           fast_->add(stmt.sql);
@@ -409,7 +409,7 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
       ResultSet rs = c->execute(stmt);
       refuse_open_transaction(*c, "the statement");
       // `:memory:`: statements seen fast here may run inline between tasks.
-      if (fast && rs.rows.size() <= FastStatements::kMaxRows &&
+      if (fast && rs.row_count() <= FastStatements::kMaxRows &&
           std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime &&
           !is_transaction_control(stmt.sql)) {
         fast->add(stmt.sql);
@@ -435,7 +435,7 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
     complete<ResultSet>(done, [&] {
       const auto start = std::chrono::steady_clock::now();
       ResultSet rs = c->run(prepared, stmt);
-      if (rs.rows.size() <= FastStatements::kMaxRows &&
+      if (rs.row_count() <= FastStatements::kMaxRows &&
           std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime) {
         fast->add(stmt.sql);
       }
@@ -492,7 +492,7 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
       throw;
     }
     refuse_open_transaction(*conn, "the statement");
-    if (out.rows.size() > FastStatements::kMaxRows ||
+    if (out.row_count() > FastStatements::kMaxRows ||
         std::chrono::steady_clock::now() - start > 4 * FastStatements::kMaxTime) {
       fast_->remove(stmt.sql);
     }

@@ -42,6 +42,7 @@ void run_query(Target target, Query&& query, TimestampFormat format, Finish fini
   } catch (const Error& e) {
     return finish(Outcome<std::vector<ResultSet>>(e));
   }
+  stmt.compact = true;  // rows in a few flat arrays: the binding converts them in bulk
   std::string sql = stmt.sql;
   const bool has_args = !stmt.args.empty();
   auto on_single = [target, sql = std::move(sql), has_args, finish](Outcome<ResultSet> outcome) mutable {
@@ -53,7 +54,10 @@ void run_query(Target target, Query&& query, TimestampFormat format, Finish fini
                   "ARGS_INVALID: a query of several statements cannot take arguments")));
       }
       std::vector<Statement> parts;
-      for (auto& part : split_statements(sql)) parts.emplace_back(std::move(part));
+      for (auto& part : split_statements(sql)) {
+        parts.emplace_back(std::move(part));
+        parts.back().compact = true;
+      }
       try {
         return target.many(std::move(parts), std::move(finish));
       } catch (const Error& e2) {
@@ -161,6 +165,7 @@ bool run_inline(TryRun&& try_run, const Query& query, TimestampFormat format, Re
   } catch (const Error&) {
     return false;  // the regular path reports it
   }
+  stmt.compact = true;
   ResultSet rs;
   try {
     if (!try_run(stmt, rs)) return false;

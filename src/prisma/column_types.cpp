@@ -15,6 +15,47 @@ namespace {
 
 bool is_safe(std::int64_t v) noexcept { return v >= -kMaxSafeInteger && v <= kMaxSafeInteger; }
 
+/// Per column of compact rows: the kind of its first non-null cell (kNull when none) and
+/// whether it holds an integer outside ±(2^53-1).
+struct CompactScan {
+  std::vector<std::uint8_t> first;
+  std::vector<bool> unsafe;
+};
+
+CompactScan scan(const CompactRows& c) {
+  CompactScan out{std::vector<std::uint8_t>(c.column_count, CompactRows::kNull), std::vector<bool>(c.column_count, false)};
+  std::size_t cell = 0;
+  std::size_t integer = 0;
+  for (std::size_t r = 0; r < c.row_count; ++r) {
+    for (std::size_t col = 0; col < c.column_count; ++col) {
+      const std::uint8_t tag = c.tags[cell++];
+      if (tag == CompactRows::kNull) continue;
+      if (out.first[col] == CompactRows::kNull) out.first[col] = tag;
+      if (tag == CompactRows::kInteger && !is_safe(c.integers[integer++])) out.unsafe[col] = true;
+    }
+  }
+  return out;
+}
+
+/// True when finalize_rows would change a cell of `c` (a number in a DateTime column, an
+/// unsafe integer, a REAL in an integer column).
+bool needs_finalizing(const CompactRows& c, const std::vector<ColumnType>& types) {
+  std::size_t cell = 0;
+  std::size_t integer = 0;
+  for (std::size_t r = 0; r < c.row_count; ++r) {
+    for (std::size_t col = 0; col < c.column_count; ++col) {
+      const std::uint8_t tag = c.tags[cell++];
+      const ColumnType type = col < types.size() ? types[col] : ColumnType::Text;
+      if (tag == CompactRows::kInteger) {
+        if (type == ColumnType::DateTime || !is_safe(c.integers[integer++])) return true;
+      } else if (tag == CompactRows::kReal) {
+        if (type == ColumnType::DateTime || type == ColumnType::Int32 || type == ColumnType::Int64) return true;
+      }
+    }
+  }
+  return false;
+}
+
 bool has_unsafe_integer(const ResultSet& result, std::size_t column) noexcept {
   for (const Row& row : result.rows) {
     if (column < row.size()) {
@@ -145,10 +186,17 @@ std::optional<ColumnType> column_type_from_decltype(std::string_view decltype_na
 std::vector<ColumnType> infer_column_types(const ResultSet& result) {
   std::vector<ColumnType> types;
   types.reserve(result.columns.size());
+  std::optional<CompactScan> compact;
+  if (result.compact) compact = scan(*result.compact);
   for (std::size_t i = 0; i < result.columns.size(); ++i) {
     ColumnType type = ColumnType::Int32;  // all-null column: Int32, as quaint does
     if (auto declared = column_type_from_decltype(result.columns[i].decltype_)) {
       type = *declared;
+    } else if (compact) {
+      const std::uint8_t first = i < compact->first.size() ? compact->first[i] : std::uint8_t{CompactRows::kNull};
+      if (first == CompactRows::kText) type = ColumnType::Text;
+      else if (first == CompactRows::kBlob) type = ColumnType::Bytes;
+      else if (first != CompactRows::kNull) type = ColumnType::UnknownNumber;
     } else {
       for (const Row& row : result.rows) {
         if (i < row.size() && !is_null(row[i])) {
@@ -160,7 +208,7 @@ std::vector<ColumnType> infer_column_types(const ResultSet& result) {
     // **better** (contract, "Inference"): exact big integers travel as text; Int64 makes
     // Prisma read that text as a BigInt.
     if ((type == ColumnType::Int32 || type == ColumnType::UnknownNumber) &&
-        has_unsafe_integer(result, i)) {
+        (compact ? (i < compact->unsafe.size() && compact->unsafe[i]) : has_unsafe_integer(result, i))) {
       type = ColumnType::Int64;
     }
     types.push_back(type);
@@ -208,10 +256,20 @@ void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types) {
 PrismaResult to_prisma_result(ResultSet&& result) {
   PrismaResult out;
   out.column_types = infer_column_types(result);
-  finalize_rows(result, out.column_types);
+  if (result.compact && needs_finalizing(*result.compact, out.column_types)) {
+    // Cells change kind (a number becomes an ISO date text, say): the rare case goes through
+    // Values.
+    result.rows = to_rows(*result.compact);
+    result.compact.reset();
+  }
+  if (result.compact) {
+    out.compact = std::move(result.compact);
+  } else {
+    finalize_rows(result, out.column_types);
+    out.rows = std::move(result.rows);
+  }
   out.column_names.reserve(result.columns.size());
   for (Column& column : result.columns) out.column_names.push_back(std::move(column.name));
-  out.rows = std::move(result.rows);
   return out;
 }
 

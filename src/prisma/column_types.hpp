@@ -73,13 +73,17 @@ void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types);
 struct PrismaResult {
   std::vector<std::string> column_names{};
   std::vector<ColumnType> column_types{};
+  /// The rows, unless they are in `compact` (finalized the same way: every integer safe, no
+  /// cell left that finalize_rows would change).
   std::vector<Row> rows{};
+  std::optional<CompactRows> compact{};
   /// Left unset, like the official adapter: Prisma on SQLite reads ids through RETURNING, and
   /// an extra `lastInsertId` property would break deep-equality with the official results.
   std::optional<std::int64_t> last_insert_id{};
 };
 
-/// infer_column_types + finalize_rows, moving the rows out. Throws: as finalize_rows.
+/// infer_column_types + finalize_rows, moving the rows out (compact rows stay compact unless a
+/// cell must change). Throws: as finalize_rows.
 [[nodiscard]] PrismaResult to_prisma_result(ResultSet&& result);
 
 }  // namespace libsql::prisma

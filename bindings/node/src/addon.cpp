@@ -358,6 +358,41 @@ Napi::Value from_pack(Napi::Env env, const RowPack& p) {
   return out;
 }
 
+/// The rows of compact cells, cell by cell (results too small for a pack).
+Napi::Array rows_to_js(Napi::Env env, const CompactRows& c) {
+  auto rows = Napi::Array::New(env, c.row_count);
+  std::size_t cell = 0, integer = 0, real = 0, text = 0, blob = 0;
+  std::uint32_t text_start = 0, blob_start = 0;
+  for (uint32_t i = 0; i < c.row_count; ++i) {
+    auto jr = Napi::Array::New(env, c.column_count);
+    for (uint32_t j = 0; j < c.column_count; ++j) {
+      Napi::Value v;
+      switch (c.tags[cell++]) {
+        case CompactRows::kInteger: v = Napi::Number::New(env, static_cast<double>(c.integers[integer++])); break;
+        case CompactRows::kReal: v = Napi::Number::New(env, c.reals[real++]); break;
+        case CompactRows::kText: {
+          const std::uint32_t end = c.text_ends[text++];
+          v = Napi::String::New(env, c.text.data() + text_start, end - text_start);
+          text_start = end;
+          break;
+        }
+        case CompactRows::kBlob: {
+          const std::uint32_t end = c.blob_ends[blob++];
+          auto ab = Napi::ArrayBuffer::New(env, end - blob_start);
+          if (end > blob_start) std::memcpy(ab.Data(), c.blobs.data() + blob_start, end - blob_start);
+          v = Napi::Uint8Array::New(env, end - blob_start, ab, 0);
+          blob_start = end;
+          break;
+        }
+        default: v = env.Null();
+      }
+      jr.Set(j, v);
+    }
+    rows.Set(i, jr);
+  }
+  return rows;
+}
+
 Napi::Value to_js(Napi::Env env, const prisma::PrismaResult& r) {
   auto out = Napi::Object::New(env);
   auto names = Napi::Array::New(env, r.column_names.size());
@@ -366,12 +401,17 @@ Napi::Value to_js(Napi::Env env, const prisma::PrismaResult& r) {
   for (uint32_t i = 0; i < r.column_types.size(); ++i) {
     types.Set(i, Napi::Number::New(env, static_cast<int>(r.column_types[i])));
   }
-  auto rows = Napi::Array::New(env, r.rows.size());
-  for (uint32_t i = 0; i < r.rows.size(); ++i) {
-    const auto& row = r.rows[i];
-    auto jr = Napi::Array::New(env, row.size());
-    for (uint32_t j = 0; j < row.size(); ++j) jr.Set(j, to_js(env, row[j]));
-    rows.Set(i, jr);
+  Napi::Array rows;
+  if (r.compact) {
+    rows = rows_to_js(env, *r.compact);
+  } else {
+    rows = Napi::Array::New(env, r.rows.size());
+    for (uint32_t i = 0; i < r.rows.size(); ++i) {
+      const auto& row = r.rows[i];
+      auto jr = Napi::Array::New(env, row.size());
+      for (uint32_t j = 0; j < row.size(); ++j) jr.Set(j, to_js(env, row[j]));
+      rows.Set(i, jr);
+    }
   }
   out.Set("columnNames", names);
   out.Set("columnTypes", types);
@@ -521,12 +561,12 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 }
 
 /// An already-settled promise for an outcome computed on the JS thread (the inline path).
-Napi::Value settled(Napi::Env env, const prisma::Result<prisma::PrismaResult>& now) {
+Napi::Value settled(Napi::Env env, prisma::Result<prisma::PrismaResult>& now) {
   auto deferred = Napi::Promise::Deferred::New(env);
   if (auto* err = std::get_if<MappedError>(&now)) {
     deferred.Reject(to_js(env, *err));
   } else {
-    const auto& r = std::get<prisma::PrismaResult>(now);
+    auto& r = std::get<prisma::PrismaResult>(now);
     auto pack = pack_rows(r);
     deferred.Resolve(pack ? from_pack(env, *pack) : to_js(env, r));
   }

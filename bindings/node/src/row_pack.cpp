@@ -8,9 +8,9 @@
 namespace libsql::node {
 namespace {
 
-/// Appends `s` to `out` when it is valid UTF-8 and adds its length in UTF-16 code units to
-/// `units`; false (out unspecified) when it is not valid UTF-8.
-bool append_text(std::string& out, std::string_view s, std::uint64_t& units, bool& ascii) {
+/// Adds the length of `s` in UTF-16 code units to `units` when it is valid UTF-8 (clears
+/// `ascii` when it is not plain ASCII); false when it is not valid UTF-8.
+bool utf16_units(std::string_view s, std::uint64_t& units, bool& ascii) {
   std::size_t i = 0;
   std::uint64_t n16 = 0;
   while (i < s.size()) {
@@ -38,8 +38,14 @@ bool append_text(std::string& out, std::string_view s, std::uint64_t& units, boo
     ascii = false;
     i += n;
   }
-  out.append(s);
   units += n16;
+  return true;
+}
+
+/// Appends `s` to `out` when it is valid UTF-8 (see utf16_units).
+bool append_text(std::string& out, std::string_view s, std::uint64_t& units, bool& ascii) {
+  if (!utf16_units(s, units, ascii)) return false;
+  out.append(s);
   return true;
 }
 
@@ -54,9 +60,87 @@ void append_raw(std::vector<std::uint8_t>& bytes, const std::vector<T>& v) {
 // V8's longest string (2^29 - 24 UTF-16 units on 64-bit); beyond it, cell by cell.
 constexpr std::uint64_t kMaxTextUnits = (1u << 29) - 24;
 
+bool all_ascii(std::string_view s) noexcept {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
+std::optional<RowPack> pack_compact(prisma::PrismaResult& r) {
+  CompactRows& c = *r.compact;
+  const std::size_t cells = c.row_count * c.column_count;
+  if (cells < kPackMinCells || cells > std::numeric_limits<std::uint32_t>::max() ||
+      c.column_count != r.column_names.size()) {
+    return std::nullopt;
+  }
+  RowPack p;
+  p.ascii = all_ascii(c.text);
+  std::vector<std::uint32_t> text_ends;
+  if (!p.ascii) {
+    // UTF-16 offsets, and valid UTF-8 only (Node-API decides how invalid bytes look).
+    text_ends.reserve(c.text_ends.size());
+    std::uint64_t units = 0;
+    std::uint32_t start = 0;
+    for (std::uint32_t end : c.text_ends) {
+      bool ascii = true;
+      if (!utf16_units(std::string_view(c.text).substr(start, end - start), units, ascii) || units > kMaxTextUnits) {
+        return std::nullopt;
+      }
+      text_ends.push_back(static_cast<std::uint32_t>(units));
+      start = end;
+    }
+  } else if (c.text.size() > kMaxTextUnits) {
+    return std::nullopt;
+  }
+  p.column_names = std::move(r.column_names);
+  p.column_types.reserve(r.column_types.size());
+  for (auto t : r.column_types) p.column_types.push_back(static_cast<int>(t));
+  p.last_insert_id = r.last_insert_id;
+  p.rows = static_cast<std::uint32_t>(c.row_count);
+  p.columns = static_cast<std::uint32_t>(c.column_count);
+  p.num_count = static_cast<std::uint32_t>(c.integers.size() + c.reals.size());
+  p.text_count = static_cast<std::uint32_t>(c.text_ends.size());
+  p.blob_count = static_cast<std::uint32_t>(c.blob_ends.size());
+  p.blob_len = static_cast<std::uint32_t>(c.blobs.size());
+  p.bytes.resize(std::size_t{p.num_count} * 8 + (std::size_t{p.text_count} + p.blob_count) * 4 + cells + p.blob_len);
+  auto* nums = p.bytes.data();
+  auto* text_out = nums + std::size_t{p.num_count} * 8;
+  auto* blob_ends_out = text_out + std::size_t{p.text_count} * 4;
+  auto* tags = blob_ends_out + std::size_t{p.blob_count} * 4;
+  auto* blobs = tags + cells;
+  std::size_t integer = 0;
+  std::size_t real = 0;
+  std::size_t num = 0;
+  for (std::size_t k = 0; k < cells; ++k) {
+    double d = 0;
+    switch (c.tags[k]) {
+      case CompactRows::kInteger:
+        d = static_cast<double>(c.integers[integer++]);
+        std::memcpy(nums + 8 * num++, &d, 8);
+        tags[k] = RowPack::kNumber;
+        break;
+      case CompactRows::kReal:
+        d = c.reals[real++];
+        std::memcpy(nums + 8 * num++, &d, 8);
+        tags[k] = RowPack::kNumber;
+        break;
+      case CompactRows::kText: tags[k] = RowPack::kText; break;
+      case CompactRows::kBlob: tags[k] = RowPack::kBlob; break;
+      default: tags[k] = RowPack::kNull;
+    }
+  }
+  const auto& ends = p.ascii ? c.text_ends : text_ends;
+  if (!ends.empty()) std::memcpy(text_out, ends.data(), ends.size() * 4);
+  if (!c.blob_ends.empty()) std::memcpy(blob_ends_out, c.blob_ends.data(), c.blob_ends.size() * 4);
+  if (!c.blobs.empty()) std::memcpy(blobs, c.blobs.data(), c.blobs.size());
+  p.text = std::move(c.text);
+  return p;
+}
+
 }  // namespace
 
-std::optional<RowPack> pack_rows(const prisma::PrismaResult& r) {
+std::optional<RowPack> pack_rows(prisma::PrismaResult& r) {
+  if (r.compact) return pack_compact(r);
   const std::size_t columns = r.column_names.size();
   const std::size_t cells = r.rows.size() * columns;
   if (cells < kPackMinCells || cells > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;

@@ -44,7 +44,9 @@ inline constexpr std::size_t kPackMinCells = 64;
 
 /// The packed form of `r`, or nullopt when it is small (kPackMinCells) or the pack cannot carry
 /// it exactly (text that is not valid UTF-8: Node-API's decoder then decides how the invalid
-/// bytes look; sizes beyond the 32-bit offsets or V8's string limit).
-[[nodiscard]] std::optional<RowPack> pack_rows(const prisma::PrismaResult& r);
+/// bytes look; sizes beyond the 32-bit offsets or V8's string limit). Compact rows are packed
+/// with a few copies of whole arrays; `r` may be moved from when a pack is returned (never
+/// when nullopt is).
+[[nodiscard]] std::optional<RowPack> pack_rows(prisma::PrismaResult& r);
 
 }  // namespace libsql::node

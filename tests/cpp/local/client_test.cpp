@@ -100,6 +100,48 @@ Error expect_error(const std::function<void()>& f) {
 
 // --- values ---
 
+TEST_P(ClientTest, CompactRowsHoldExactlyTheValuesOfRows) {
+  db().execute_script(
+      "INSERT INTO t (id, a, b, c, d) VALUES (1, 'plain', 1.5, X'00ff10', 9223372036854775807),"
+      "(2, 'café 😀', -0.0, X'', NULL), (3, NULL, NULL, NULL, 'text in d'),"
+      "(4, '', 1e308, X'0102030405060708090a0b0c0d0e0f1011', -9223372036854775807 - 1);"
+      "INSERT INTO t (id, a, b, c, d) WITH RECURSIVE k(i) AS (SELECT 5 UNION ALL SELECT i + 1 FROM k WHERE i < 100) "
+      "SELECT i, CASE WHEN i % 3 THEN 'row ' || i END, i * 0.25, CASE WHEN i % 4 THEN randomblob(i % 7) END, "
+      "CASE i % 4 WHEN 0 THEN i WHEN 1 THEN 'd' || i WHEN 2 THEN i / 3.0 END FROM k;");
+  libsql::Statement plain{"SELECT id, a, b, c, d, typeof(d) FROM t WHERE id >= ? ORDER BY id", {Value(std::int64_t{1})}};
+  libsql::Statement compact = plain;
+  compact.compact = true;
+  const auto rows = db().execute(plain);
+  ASSERT_EQ(rows.rows.size(), 100u);
+  ASSERT_FALSE(rows.compact.has_value()) << "only when asked for";
+  auto check = [&](const libsql::ResultSet& rs, const char* where) {
+    SCOPED_TRACE(where);
+    EXPECT_EQ(rs.row_count(), 100u);
+    EXPECT_EQ(rs.columns, rows.columns);
+    if (GetParam() == EngineKind::Remote) {
+      EXPECT_FALSE(rs.compact.has_value()) << "a remote engine fills rows";
+      EXPECT_EQ(rs.rows, rows.rows);
+      return;
+    }
+    ASSERT_TRUE(rs.compact.has_value());
+    EXPECT_TRUE(rs.rows.empty());
+    EXPECT_EQ(rs.compact->column_count, 6u);
+    EXPECT_EQ(libsql::to_rows(*rs.compact), rows.rows);
+  };
+  check(db().execute(compact), "execute");
+  auto tx = db().transaction(TransactionMode::Deferred);
+  check(tx.execute(compact), "in a transaction");
+  tx.rollback();
+  // A few rows stay Values (cheaper so); no rows: neither form has any.
+  compact.args = {Value(std::int64_t{90})};
+  const auto few = db().execute(compact);
+  EXPECT_FALSE(few.compact.has_value());
+  ASSERT_EQ(few.rows.size(), 11u);
+  EXPECT_EQ(few.rows.front(), rows.rows.at(89));
+  compact.args = {Value(std::int64_t{999})};
+  EXPECT_EQ(db().execute(compact).row_count(), 0u);
+}
+
 TEST_P(ClientTest, IntegersRoundTripExactlyAtTheLimits) {
   for (std::int64_t v : {std::numeric_limits<std::int64_t>::min(),
                          std::numeric_limits<std::int64_t>::max(), std::int64_t{0},

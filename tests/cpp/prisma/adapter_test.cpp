@@ -36,8 +36,16 @@ class AdapterTest : public testing::Test {
     ASSERT_TRUE(std::holds_alternative<Done>(r));
   }
   void TearDown() override { adapter_->dispose(); }
+  /// The adapter keeps rows compact (Statement::compact): as Values here, for comparisons.
+  static Result<PrismaResult> with_rows(Result<PrismaResult> r) {
+    if (auto* pr = std::get_if<PrismaResult>(&r); pr && pr->compact) {
+      pr->rows = libsql::to_rows(*pr->compact);
+      pr->compact.reset();
+    }
+    return r;
+  }
   Result<PrismaResult> query(Query query) {
-    return wait<PrismaResult>([&](Reply<PrismaResult> cb) { adapter_->query_raw(std::move(query), cb); });
+    return with_rows(wait<PrismaResult>([&](Reply<PrismaResult> cb) { adapter_->query_raw(std::move(query), cb); }));
   }
   Result<std::int64_t> exec(Query query) {
     return wait<std::int64_t>([&](Reply<std::int64_t> cb) { adapter_->execute_raw(std::move(query), cb); });

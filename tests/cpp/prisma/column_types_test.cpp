@@ -41,6 +41,74 @@ ResultSet column(std::string decl, const std::vector<Value>& cells) {
   return rs;
 }
 
+/// `rs` with its rows moved into compact form (what Statement::compact gives).
+ResultSet compacted(ResultSet rs) {
+  CompactRows c;
+  c.row_count = rs.rows.size();
+  c.column_count = rs.columns.size();
+  for (const Row& row : rs.rows) {
+    for (const Value& v : row) {
+      c.tags.push_back(static_cast<std::uint8_t>(v.index()));
+      if (auto* i = std::get_if<std::int64_t>(&v)) c.integers.push_back(*i);
+      if (auto* d = std::get_if<double>(&v)) c.reals.push_back(*d);
+      if (auto* t = std::get_if<std::string>(&v)) {
+        c.text += *t;
+        c.text_ends.push_back(static_cast<std::uint32_t>(c.text.size()));
+      }
+      if (auto* b = std::get_if<Blob>(&v)) {
+        for (std::byte x : b->bytes) c.blobs.push_back(static_cast<std::uint8_t>(x));
+        c.blob_ends.push_back(static_cast<std::uint32_t>(c.blobs.size()));
+      }
+    }
+  }
+  rs.rows.clear();
+  rs.compact = std::move(c);
+  return rs;
+}
+
+TEST(ColumnTypes, CompactRowsGiveTheSameTypesAndValuesAsRows) {
+  // Each case: columns (name, decltype) and rows; compact and Value rows must agree.
+  struct Case {
+    const char* what;
+    ResultSet rs;
+  };
+  const Blob blob = make_blob("\x01\x02");
+  std::vector<Case> cases = {
+      {"declared types, nothing to change",
+       {{{"id", "INTEGER"}, {"name", "TEXT"}, {"at", "DATETIME"}, {"data", "BLOB"}},
+        {{Value(std::int64_t{1}), Value("a"), Value("2024-01-02T03:04:05.678+00:00"), Value(blob)},
+         {Value(std::int64_t{2}), Value(), Value(), Value()}}}},
+      {"undeclared: first non-null value decides; all-null is Int32",
+       {{{"x", ""}, {"y", ""}, {"z", ""}, {"n", ""}},
+        {{Value(), Value("t"), Value(blob), Value()}, {Value(1.5), Value(std::int64_t{3}), Value(), Value()}}}},
+      {"unsafe integers become text and make the column Int64",
+       {{{"big", ""}, {"declared", "INTEGER"}},
+        {{Value(std::int64_t{1}), Value(kInt64Max)}, {Value(kInt64Min), Value(std::int64_t{5})}}}},
+      {"numbers in a DateTime column become ISO text",
+       {{{"at", "DATETIME"}}, {{Value(std::int64_t{1700000000000})}, {Value(1.5)}, {Value("2024-01-01")}}}},
+      {"REAL in an integer column is truncated",
+       {{{"i", "INTEGER"}, {"j", "BIGINT"}}, {{Value(2.75), Value(-0.5)}, {Value(kInf), Value(std::int64_t{7})}}}},
+  };
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    PrismaResult from_rows = to_prisma_result(ResultSet(c.rs));
+    PrismaResult from_compact = to_prisma_result(compacted(c.rs));
+    EXPECT_EQ(from_compact.column_types, from_rows.column_types);
+    EXPECT_EQ(from_compact.column_names, from_rows.column_names);
+    const std::vector<Row> got = from_compact.compact ? to_rows(*from_compact.compact) : from_compact.rows;
+    ASSERT_EQ(got.size(), from_rows.rows.size());
+    for (std::size_t r = 0; r < got.size(); ++r) {
+      ASSERT_EQ(got[r].size(), from_rows.rows[r].size());
+      for (std::size_t k = 0; k < got[r].size(); ++k) {
+        EXPECT_TRUE(same(got[r][k], from_rows.rows[r][k])) << "row " << r << " cell " << k;
+      }
+    }
+  }
+  // Nothing to change: the compact rows stay compact (no per-cell Values made).
+  EXPECT_TRUE(to_prisma_result(compacted(cases[0].rs)).compact.has_value());
+  EXPECT_TRUE(to_prisma_result(compacted(cases[1].rs)).compact.has_value());
+}
+
 TEST(ColumnTypes, DeclaredTypesMapPerTheContractTable) {
   const std::vector<std::pair<std::string, ColumnType>> rows = {
       {"DECIMAL", ColumnType::Numeric},
