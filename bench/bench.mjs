@@ -240,6 +240,12 @@ async function startServer(dbFile) {
       const res = await fetch(`${base}/_control`, { method: 'POST', body: JSON.stringify(body) })
       if (!res.ok) throw new Error(`/_control: HTTP ${res.status}`)
     },
+    /** Hrana pipeline requests the server has answered since the last reset_stats. */
+    pipelineRequests: async () => {
+      const res = await fetch(`${base}/_stats`)
+      if (!res.ok) throw new Error(`/_stats: HTTP ${res.status}`)
+      return (await res.json()).pipeline_requests
+    },
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r))
       child.kill('SIGTERM')
@@ -423,9 +429,14 @@ async function runCell(level, mode, w, server) {
     const order = active.map((_, i) => active[(i + round) % active.length])
     for (const kind of order) {
       if (failed[kind]) continue
+      // Remote: the server counts the HTTP requests of each run (round trips per operation).
+      if (server) await server.control({ reset_stats: true })
       const r = await participant(kind).run(cfg.ms, minOps)
       if (!r.ok) failed[kind] = r.error
-      else runs[kind].push(r)
+      else {
+        if (server) r.requests = await server.pipelineRequests()
+        runs[kind].push(r)
+      }
     }
   }
   for (const kind of active) {
@@ -435,8 +446,11 @@ async function runCell(level, mode, w, server) {
       continue
     }
     const s = summarize(runs[kind])
+    const requests = runs[kind].every((r) => r.requests != null)
+      ? runs[kind].reduce((a, r) => a + r.requests, 0) / runs[kind].reduce((a, r) => a + r.ops, 0)
+      : undefined
     pushCell(base, {
-      kind, status: 'ok', ...s, durability: durability[kind],
+      kind, status: 'ok', ...s, durability: durability[kind], requestsPerOp: requests,
       rowsPerSec: w.rows ? s.opsPerSec * w.rows : undefined,
       threads: runs[kind][0]?.threads,
     })

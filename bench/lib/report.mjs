@@ -60,10 +60,10 @@ export function computeTargets(r) {
     }
     return { value: x.opsPerSec / y.opsPerSec }
   }
-  const add = (text, level, mode, m, threshold, cmp = '>=') => {
+  const add = (text, level, mode, m, threshold, cmp = '>=', unit) => {
     if (m.skip) return
     const met = m.value == null ? null : cmp === '>=' ? m.value >= threshold : m.value <= threshold
-    out.push({ text, level, mode, value: m.value, threshold, cmp, met, why: m.why })
+    out.push({ text, level, mode, value: m.value, threshold, cmp, met, why: m.why, unit })
   }
   for (const mode of modes) {
     if (!r.config.levels.includes('adapter')) break
@@ -81,6 +81,17 @@ export function computeTargets(r) {
       if (!r.config.workloads.includes(w.id)) continue
       add(`prisma: ${WORKLOAD_LABELS[w.id]} ≥ 1.3× @prisma/adapter-libsql`, 'prisma', mode, vs('prisma', mode, w.id, 'ours', 'official'), 1.3)
     }
+  }
+  // Remote, 20 ms per round trip (issue 6): adapter level.
+  if (r.config.modes.includes('remote20') && r.config.levels.includes('adapter')) {
+    add('adapter: 16 concurrent point reads ≥ 8× @prisma/adapter-libsql', 'adapter', 'remote20',
+      vs('adapter', 'remote20', 'concurrent16', 'ours', 'official'), 8)
+    add('adapter: findMany-1000 ≥ 1.8× @prisma/adapter-libsql', 'adapter', 'remote20',
+      vs('adapter', 'remote20', 'findMany1000', 'ours', 'official'), 1.8)
+    // tx5 is BEGIN + 5 statements + COMMIT: N = 5 statements in N + 1 = 6 round trips.
+    const tx = find(r, 'adapter', 'remote20', 'tx5', 'ours')
+    add('adapter: interactive tx of 5 statements in 5 + 1 HTTP requests', 'adapter', 'remote20',
+      ok(tx) && tx.requestsPerOp != null ? { value: tx.requestsPerOp } : { value: null, why: 'not measured' }, 6, '<=', 'requests')
   }
   for (const level of r.config.levels) {
     for (const mode of modes) {
@@ -176,12 +187,25 @@ function durabilityTable(r) {
   return lines.join('\n')
 }
 
+function requestsTable(r) {
+  const kinds = ['ours', 'official']
+  const lines = [`| level | workload | ${kinds.map((k) => KIND_LABELS[k]).join(' | ')} |`, `|---|---|${kinds.map(() => '--:|').join('')}`]
+  for (const level of ['adapter', 'prisma']) {
+    for (const w of WORKLOADS) {
+      const cells = kinds.map((k) => find(r, level, 'remote20', w.id, k) ?? find(r, level, 'remote0', w.id, k))
+      if (cells.every((c) => !ok(c) || c.requestsPerOp == null)) continue
+      lines.push(`| ${level} | ${WORKLOAD_LABELS[w.id]} | ${cells.map((c) => (ok(c) && c.requestsPerOp != null ? c.requestsPerOp.toFixed(2) : '—')).join(' | ')} |`)
+    }
+  }
+  return lines.length > 2 ? lines.join('\n') : ''
+}
+
 function targetsTable(r) {
   const t = r.targets ?? computeTargets(r)
   if (!t.length) return ''
   const lines = ['| target | db | measured | met |', '|---|---|--:|:-:|']
   for (const x of t) {
-    const measured = x.value == null ? `n/a: ${x.why}` : x.text.includes('RSS') ? `${x.value.toFixed(2)}× official's` : x.cmp === '<=' ? `floor ${x.value.toFixed(2)}× faster` : `${x.value.toFixed(2)}×`
+    const measured = x.value == null ? `n/a: ${x.why}` : x.unit === 'requests' ? `${x.value.toFixed(2)} requests per op` : x.text.includes('RSS') ? `${x.value.toFixed(2)}× official's` : x.cmp === '<=' ? `floor ${x.value.toFixed(2)}× faster` : `${x.value.toFixed(2)}×`
     lines.push(`| ${x.text} | ${MODE_LABELS[x.mode]} | ${measured} | ${x.met == null ? '—' : x.met ? '✓' : '✗'} |`)
   }
   return lines.join('\n')
@@ -209,6 +233,13 @@ export function render(r) {
       : '#### Prisma level (`PrismaClient` over each adapter) — ops/s · p50 / p99 latency')
     out.push('')
     out.push(levelTable(r, level, notes))
+  }
+  const requests = requestsTable(r)
+  if (requests) {
+    out.push('')
+    out.push('#### Remote: HTTP requests per operation (counted by the test server)')
+    out.push('')
+    out.push(requests)
   }
   const rss = rssTable(r)
   if (rss) {

@@ -21,7 +21,11 @@ class LocalTxn;
 class FastStatements {
  public:
   static constexpr std::size_t kMaxRows = 64;
+#ifdef LIBSQL_INLINE_MAX_US
+  static constexpr std::chrono::microseconds kMaxTime{LIBSQL_INLINE_MAX_US};  // sanitizer builds
+#else
   static constexpr std::chrono::microseconds kMaxTime{60};
+#endif
   static constexpr std::size_t kCapacity = 4096;
 
   [[nodiscard]] bool contains(const std::string& sql) {
