@@ -234,27 +234,13 @@ export function render(r) {
     out.push('')
     out.push(levelTable(r, level, notes))
   }
-  const requests = requestsTable(r)
-  if (requests) {
-    out.push('')
-    out.push('#### Remote: HTTP requests per operation (counted by the test server)')
-    out.push('')
-    out.push(requests)
+  const section = (title, body) => {
+    if (!body) return
+    out.push('', title, '', body)
   }
-  const rss = rssTable(r)
-  if (rss) {
-    out.push('')
-    out.push(`#### 100,000-row read: peak RSS of a fresh process after one read (growth over the process before it) · peak after ${r.config.rssReps} reads · rows/s (median of the reads)`)
-    out.push('')
-    out.push(rss)
-  }
-  const targets = targetsTable(r)
-  if (targets) {
-    out.push('')
-    out.push('#### Targets (issue 6)')
-    out.push('')
-    out.push(targets)
-  }
+  section('#### Remote: HTTP requests per operation (counted by the test server)', requestsTable(r))
+  section(`#### 100,000-row read: peak RSS of a fresh process after one read (growth over the process before it) · peak after ${r.config.rssReps} reads · rows/s (median of the reads)`, rssTable(r))
+  section('#### Targets (issue 6)', targetsTable(r))
   out.push('')
   out.push('Ratios are of median ops/s. "floor ÷ ours" is how many times faster the C floor is (at the Prisma level: the adapter-level floor of the same workload). ' +
     'File databases fsync at every commit, so their write rows follow the disk: on a shared machine they swing with other processes\' I/O.')

@@ -37,6 +37,9 @@ struct CompactRows {
 
 /// The same rows as Values.
 [[nodiscard]] std::vector<Row> to_rows(const CompactRows& compact);
+/// The same rows in compact form (`column_count` cells per row). Text or blob bytes beyond the
+/// 32-bit offsets are not representable: the caller keeps such rows as Values.
+[[nodiscard]] CompactRows to_compact(const std::vector<Row>& rows, std::size_t column_count);
 
 /// The outcome of one statement. An immutable value, safe to share across threads.
 struct ResultSet {

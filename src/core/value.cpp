@@ -52,4 +52,32 @@ std::vector<Row> to_rows(const CompactRows& c) {
   return rows;
 }
 
+CompactRows to_compact(const std::vector<Row>& rows, std::size_t column_count) {
+  CompactRows c;
+  c.column_count = column_count;
+  c.row_count = rows.size();
+  for (const Row& row : rows) {
+    for (const Value& v : row) {
+      c.tags.push_back(static_cast<std::uint8_t>(v.index()));
+      switch (v.index()) {
+        case 1: c.integers.push_back(std::get<std::int64_t>(v)); break;
+        case 2: c.reals.push_back(std::get<double>(v)); break;
+        case 3:
+          c.text += std::get<std::string>(v);
+          c.text_ends.push_back(static_cast<std::uint32_t>(c.text.size()));
+          break;
+        case 4: {
+          const auto& b = std::get<Blob>(v).bytes;
+          const auto* p = reinterpret_cast<const std::uint8_t*>(b.data());
+          c.blobs.insert(c.blobs.end(), p, p + b.size());
+          c.blob_ends.push_back(static_cast<std::uint32_t>(c.blobs.size()));
+          break;
+        }
+        default: break;
+      }
+    }
+  }
+  return c;
+}
+
 }  // namespace libsql

@@ -43,26 +43,8 @@ ResultSet column(std::string decl, const std::vector<Value>& cells) {
 
 /// `rs` with its rows moved into compact form (what Statement::compact gives).
 ResultSet compacted(ResultSet rs) {
-  CompactRows c;
-  c.row_count = rs.rows.size();
-  c.column_count = rs.columns.size();
-  for (const Row& row : rs.rows) {
-    for (const Value& v : row) {
-      c.tags.push_back(static_cast<std::uint8_t>(v.index()));
-      if (auto* i = std::get_if<std::int64_t>(&v)) c.integers.push_back(*i);
-      if (auto* d = std::get_if<double>(&v)) c.reals.push_back(*d);
-      if (auto* t = std::get_if<std::string>(&v)) {
-        c.text += *t;
-        c.text_ends.push_back(static_cast<std::uint32_t>(c.text.size()));
-      }
-      if (auto* b = std::get_if<Blob>(&v)) {
-        for (std::byte x : b->bytes) c.blobs.push_back(static_cast<std::uint8_t>(x));
-        c.blob_ends.push_back(static_cast<std::uint32_t>(c.blobs.size()));
-      }
-    }
-  }
+  rs.compact = to_compact(rs.rows, rs.columns.size());
   rs.rows.clear();
-  rs.compact = std::move(c);
   return rs;
 }
 

@@ -71,26 +71,8 @@ PrismaResult sample(std::size_t rows, const std::vector<std::string>& texts) {
 
 /// `r` with its rows in compact form.
 PrismaResult compacted(PrismaResult r) {
-  CompactRows c;
-  c.row_count = r.rows.size();
-  c.column_count = r.column_names.size();
-  for (const Row& row : r.rows) {
-    for (const Value& v : row) {
-      c.tags.push_back(static_cast<std::uint8_t>(v.index()));
-      if (auto* i = std::get_if<std::int64_t>(&v)) c.integers.push_back(*i);
-      if (auto* d = std::get_if<double>(&v)) c.reals.push_back(*d);
-      if (auto* t = std::get_if<std::string>(&v)) {
-        c.text += *t;
-        c.text_ends.push_back(static_cast<std::uint32_t>(c.text.size()));
-      }
-      if (auto* b = std::get_if<Blob>(&v)) {
-        for (std::byte x : b->bytes) c.blobs.push_back(static_cast<std::uint8_t>(x));
-        c.blob_ends.push_back(static_cast<std::uint32_t>(c.blobs.size()));
-      }
-    }
-  }
+  r.compact = to_compact(r.rows, r.column_names.size());
   r.rows.clear();
-  r.compact = std::move(c);
   return r;
 }
 
