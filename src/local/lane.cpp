@@ -3,7 +3,7 @@
 #include <chrono>
 #include <utility>
 
-#include "local/spin.hpp"
+#include "core/spin.hpp"
 
 namespace libsql::detail {
 

@@ -5,7 +5,7 @@
 #include <functional>
 #include <utility>
 
-#include "local/spin.hpp"
+#include "core/spin.hpp"
 
 namespace libsql::detail {
 namespace {

@@ -2,7 +2,6 @@
 // the core's threads), and turns the outcome into JS values on the JS thread. No SQLite call,
 // no I/O and no lock wait happens on the JS thread or on libuv's pool.
 #include <napi.h>
-#include <sched.h>
 #include <uv.h>
 
 #include <charconv>
@@ -19,12 +18,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/spin.hpp"
 #include "prisma/adapter.hpp"
 #include "row_pack.hpp"
 
 namespace libsql::node {
 namespace {
 
+using detail::Spin;
 using prisma::MappedError;
 
 /// Completions from the core's threads, delivered to the JS thread in batches: one wake-up of
@@ -146,21 +147,9 @@ class Completions : public std::enable_shared_from_this<Completions> {
     }
     const int timeout_ms = uv_backend_timeout(handle->loop);
     if (timeout_ms == 0) return;  // the loop has other work: it will not sleep
-    auto window = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kLoopWait);
-    if (timeout_ms > 0) window = std::min(window, std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::milliseconds(timeout_ms)));
-    const auto until = std::chrono::steady_clock::now() + window;
-    for (unsigned i = 1; self.ready_count_.load(std::memory_order_acquire) == 0; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-      if ((i & 31) == 0) {
-        if (std::chrono::steady_clock::now() >= until) {
-          self.waited_in_vain_ = true;
-          return;
-        }
-        sched_yield();
-      }
-    }
+    std::chrono::steady_clock::duration window = kLoopWait;
+    if (timeout_ms > 0) window = std::min(window, std::chrono::steady_clock::duration(std::chrono::milliseconds(timeout_ms)));
+    if (!Spin::wait_nonzero(self.ready_count_, window)) self.waited_in_vain_ = true;
   }
 
   static void call_js(Napi::Env env, Napi::Function, Completions* self, void*) { self->drain(env); }
