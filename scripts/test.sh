@@ -10,6 +10,8 @@ scripts/build.sh "$preset"
 echo "== C++ suites ($preset)"
 ctest --preset "$preset" -j2 --timeout 300
 if [ "$preset" = ci ]; then
+  echo "== Report (never fails): the inline path's real timing heuristics on this machine"
+  "build/$preset/bench/bench_inline_report" 2000 || true
   echo "== Hrana test server self-test"
   python3 -m unittest discover -s tests/hrana_server 2>&1 | tail -n 3
   echo "== Node suites (adapter contract, Prisma end-to-end, differential)"

@@ -33,6 +33,10 @@ struct Config {
   Synchronous synchronous = Synchronous::Full;   ///< durability of a local file
   int read_connections = 2;                      ///< reader pool size for a file (>= 1)
   int statement_cache_size = 128;                ///< prepared statements kept per connection
+  /// Local engine: a statement that ran within this time (and returned few rows) may run on
+  /// the caller's thread afterwards instead of on a worker (Client::try_execute_inline).
+  /// Unset: the build's default (60 µs). Zero: never.
+  std::optional<std::chrono::microseconds> inline_max_time{};
 
   /// Embedded replica: told about every failed background sync (it is retried with backoff).
   /// Runs on the sync thread. Default: a line on stderr.

@@ -10,13 +10,63 @@
 namespace libsql::detail {
 namespace {
 
+/// Completions of a task that holds what the inline path needs (the `:memory:` connection's
+/// gate, a transaction's connection) are handed over once the task has let go of it: the
+/// caller, woken by its completion, then finds the connection free for its next statement
+/// instead of racing the worker for it (and, losing, taking the slow path). While one of
+/// these is alive on a thread, deliver() on that thread queues instead of calling; it
+/// delivers when destroyed, or hands its queue to the enclosing one.
+class DeferredDelivery {
+ public:
+  DeferredDelivery() : outer_(current_) { current_ = this; }
+  DeferredDelivery(const DeferredDelivery&) = delete;
+  DeferredDelivery& operator=(const DeferredDelivery&) = delete;
+  ~DeferredDelivery() {
+    current_ = outer_;
+    if (outer_ != nullptr) {
+      for (auto& f : queued_) outer_->queued_.push_back(std::move(f));
+    } else {
+      flush();
+    }
+  }
+  /// Delivers what is queued now, in order.
+  void flush() noexcept {
+    auto queued = std::move(queued_);
+    queued_.clear();
+    for (auto& f : queued) f();
+  }
+  /// The innermost one alive on this thread, or null.
+  static DeferredDelivery* current() noexcept { return current_; }
+  void queue(std::function<void()> f) { queued_.push_back(std::move(f)); }
+
+ private:
+  static thread_local DeferredDelivery* current_;
+  DeferredDelivery* outer_;
+  std::vector<std::function<void()>> queued_;
+};
+thread_local DeferredDelivery* DeferredDelivery::current_ = nullptr;
+
+/// Calls `done` now, whatever DeferredDelivery is alive.
 template <class T>
-void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
+void deliver_now(const Callback<T>& done, Outcome<T> outcome) noexcept {
   try {
     done(std::move(outcome));
   } catch (...) {
     // A callback must not throw into an engine thread; nothing sensible to do with it.
   }
+}
+
+template <class T>
+void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
+  if (auto* deferred = DeferredDelivery::current()) {
+    try {
+      deferred->queue([done, outcome = std::move(outcome)]() mutable { deliver_now(done, std::move(outcome)); });
+      return;
+    } catch (...) {
+      // Out of memory queueing it: deliver it now (only later than ideal, never lost).
+    }
+  }
+  deliver_now(done, std::move(outcome));
 }
 
 /// Runs `body` and hands its value or its libsql::Error to `done`.
@@ -93,7 +143,7 @@ Error transaction_closed_error() {
 /// transaction's calls, in order, until it ends (commit, rollback, abort).
 class LocalTxn final : public TxnSession, public std::enable_shared_from_this<LocalTxn> {
  public:
-  LocalTxn(TransactionMode mode, TransactionOptions options, std::shared_ptr<FastStatements> fast,
+  LocalTxn(TransactionMode mode, TransactionOptions options, std::shared_ptr<InlineClassifier> fast,
            Callback<std::shared_ptr<TxnSession>> on_begin)
       : mode_(mode), options_(options), fast_(std::move(fast)), on_begin_(std::move(on_begin)) {}
 
@@ -130,7 +180,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       std::lock_guard<std::mutex> run(conn_mu_);
       conn_ = conn;  // from now on the inline path may use it between jobs
     }
-    deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(self));
+    deliver_now(on_begin_, Outcome<std::shared_ptr<TxnSession>>(self));
     on_begin_ = nullptr;
     bool aborted = false;
     for (;;) {
@@ -142,7 +192,9 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
         cv_.wait(lock, [this] { return !jobs_.empty() || aborted_; });
       }
       // Only this thread takes jobs: the one seen above is still there. Taken with the
-      // connection held, so an inline statement never overtakes a job submitted before it.
+      // connection held, so an inline statement never overtakes a job submitted before it;
+      // the job's completion is delivered after the connection is let go.
+      DeferredDelivery deferred;
       std::unique_lock<std::mutex> run(conn_mu_);
       std::function<void(Connection*)> job;
       {
@@ -171,8 +223,10 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
           rest.swap(jobs_);
         }
         for (auto& j : rest) j(conn);
-        return;
+        return;  // `deferred` delivers (on `:memory:`, once the gate is let go: post_writer)
       }
+      run.unlock();
+      deferred.flush();
     }
     // Aborted: the engine is closing.
     rollback_quietly(*conn);
@@ -208,7 +262,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     // The transaction's first write takes the write lock, which another process may hold:
     // tried here without waiting; when the lock is taken, nothing ran and the worker waits.
     const bool takes_lock = writes && sqlite3_txn_state(c.db(), "main") != SQLITE_TXN_WRITE;
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = fast_->start();
     if (takes_lock) c.wait_for_locks(false);
     try {
       out = c.run(prepared, stmt);
@@ -219,10 +273,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       throw;
     }
     if (takes_lock) c.wait_for_locks(true);
-    if (out.row_count() > FastStatements::kMaxRows ||
-        std::chrono::steady_clock::now() - start > 4 * FastStatements::kMaxTime) {
-      fast_->remove(stmt.sql);
-    }
+    fast_->ran_inline(stmt.sql, out.row_count(), start);
     end_if_ended_here(c);
     return true;
   }
@@ -238,12 +289,10 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
       if (ended_) return deliver(done, Outcome<ResultSet>(transaction_closed_error()));
       complete<ResultSet>(done, [&] {
-        const auto start = std::chrono::steady_clock::now();
+        const auto start = fast_->start();
         ResultSet rs = c->execute(stmt, mode_ == TransactionMode::Read);
-        if (rs.row_count() <= FastStatements::kMaxRows &&
-            std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime &&
-            !c->autocommit() && !is_transaction_control(stmt.sql)) {
-          fast_->add(stmt.sql);
+        if (!c->autocommit() && !is_transaction_control(stmt.sql)) {
+          fast_->ran_on_worker(stmt.sql, rs.row_count(), start);
         }
         return rs;
       });
@@ -349,7 +398,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
 
   TransactionMode mode_;
   TransactionOptions options_;
-  std::shared_ptr<FastStatements> fast_;
+  std::shared_ptr<InlineClassifier> fast_;
   Callback<std::shared_ptr<TxnSession>> on_begin_;
   std::mutex conn_mu_;  // held by whoever runs something on the connection (order: conn_mu_, mu_)
   Connection* conn_ = nullptr;  // the serving worker's connection while the inline path may use it
@@ -363,7 +412,9 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
   bool finished_ = false;
 };
 
-std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Config& config) {
+std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Config& config,
+                                               InlineTiming timing) {
+  if (config.inline_max_time) timing.max_time = *config.inline_max_time;
   if (!config.encryption_key.empty()) {
     throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
                 "ENCRYPTION_NOT_SUPPORTED: encryptionKey needs libSQL's encryption, which the "
@@ -375,7 +426,7 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
     int limit = sqlite3_limit(one.front()->db(), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
     Connection* conn = one.front().get();
     auto engine = std::shared_ptr<LocalEngine>(
-        new LocalEngine(std::make_unique<Lane>(std::move(one)), nullptr, limit));
+        new LocalEngine(std::make_unique<Lane>(std::move(one)), nullptr, limit, timing));
     engine->gate_ = std::make_shared<Gate>();
     engine->memory_conn_ = conn;
     return engine;
@@ -389,14 +440,19 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
     readers.push_back(Connection::open(url.path, ConnectionRole::Reader, config));
   }
   auto engine = std::shared_ptr<LocalEngine>(new LocalEngine(
-      std::make_unique<Lane>(std::move(writer)), std::make_unique<Lane>(std::move(readers)), limit));
+      std::make_unique<Lane>(std::move(writer)), std::make_unique<Lane>(std::move(readers)), limit,
+      timing));
   engine->inline_ = Connection::open(url.path, ConnectionRole::Inline, config);
   return engine;
 }
 
 LocalEngine::LocalEngine(std::unique_ptr<Lane> writer, std::unique_ptr<Lane> readers,
-                         int max_bind_values)
-    : writer_(std::move(writer)), readers_(std::move(readers)), max_bind_values_(max_bind_values) {}
+                         int max_bind_values, const InlineTiming& timing)
+    : writer_(std::move(writer)),
+      readers_(std::move(readers)),
+      max_bind_values_(max_bind_values),
+      fast_(std::make_shared<InlineClassifier>(timing)),
+      fast_in_txn_(std::make_shared<InlineClassifier>(timing)) {}
 
 LocalEngine::~LocalEngine() { close(); }
 
@@ -405,15 +461,11 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
   auto on_writer = [stmt, done, fast = gate_ ? fast_ : nullptr](Connection* c) {
     if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
     complete<ResultSet>(done, [&] {
-      const auto start = std::chrono::steady_clock::now();
+      const auto start = fast ? fast->start() : InlineClassifier::TimePoint{};
       ResultSet rs = c->execute(stmt);
       refuse_open_transaction(*c, "the statement");
       // `:memory:`: statements seen fast here may run inline between tasks.
-      if (fast && rs.row_count() <= FastStatements::kMaxRows &&
-          std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime &&
-          !is_transaction_control(stmt.sql)) {
-        fast->add(stmt.sql);
-      }
+      if (fast && !is_transaction_control(stmt.sql)) fast->ran_on_worker(stmt.sql, rs.row_count(), start);
       return rs;
     });
   };
@@ -433,12 +485,9 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
       return writer->post(std::move(on_writer));  // files only: no gate
     }
     complete<ResultSet>(done, [&] {
-      const auto start = std::chrono::steady_clock::now();
+      const auto start = fast->start();
       ResultSet rs = c->run(prepared, stmt);
-      if (rs.row_count() <= FastStatements::kMaxRows &&
-          std::chrono::steady_clock::now() - start <= FastStatements::kMaxTime) {
-        fast->add(stmt.sql);
-      }
+      fast->ran_on_worker(stmt.sql, rs.row_count(), start);
       return rs;
     });
   });
@@ -448,6 +497,7 @@ void LocalEngine::post_writer(LaneTask task) {
   if (!gate_) return writer_->post(std::move(task));
   gate_->pending.fetch_add(1, std::memory_order_acq_rel);
   writer_->post([gate = gate_, task = std::move(task)](Connection* c) {
+    DeferredDelivery deferred;  // destroyed last: completions go out once the gate is free
     std::lock_guard<std::recursive_mutex> hold(gate->mu);
     task(c);
     gate->pending.fetch_sub(1, std::memory_order_acq_rel);
@@ -470,7 +520,7 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
   }
   Connection* conn = gate_ ? memory_conn_ : inline_.get();
   if (conn == nullptr || !conn->autocommit()) return false;
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = fast_->start();
   sqlite3_stmt* prepared = nullptr;
   try {
     prepared = conn->prepare(stmt.sql);
@@ -482,7 +532,7 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
     // `:memory:` it runs here, to the end, and its error is the caller's (a write is not
     // run twice).
     if (!gate_) {
-      fast_->remove(stmt.sql);
+      fast_->forget(stmt.sql);
       return false;
     }
     try {
@@ -492,16 +542,13 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
       throw;
     }
     refuse_open_transaction(*conn, "the statement");
-    if (out.row_count() > FastStatements::kMaxRows ||
-        std::chrono::steady_clock::now() - start > 4 * FastStatements::kMaxTime) {
-      fast_->remove(stmt.sql);
-    }
+    fast_->ran_inline(stmt.sql, out.row_count(), start);
     return true;
   }
   try {
-    auto rs = conn->run_limited(prepared, stmt, FastStatements::kMaxRows);
+    auto rs = conn->run_limited(prepared, stmt, InlineTiming::kMaxRows);
     // Too many rows, or slower than it used to be: from now on it goes to the workers.
-    if (!rs || std::chrono::steady_clock::now() - start > 4 * FastStatements::kMaxTime) fast_->remove(stmt.sql);
+    fast_->ran_inline(stmt.sql, rs ? rs->row_count() : InlineTiming::kMaxRows + 1, start);
     if (!rs) return false;
     out = std::move(*rs);
     return true;

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <unordered_set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,48 +9,21 @@
 
 #include "core/engine.hpp"
 #include "core/url.hpp"
+#include "local/inline_classifier.hpp"
 #include "local/lane.hpp"
 
 namespace libsql::detail {
 
 class LocalTxn;
 
-/// SQL texts of statements seen to run fast (few rows, microseconds) on a worker: the ones the
-/// inline path may run on the caller's thread (architecture.md, "Latency budget").
-class FastStatements {
- public:
-  static constexpr std::size_t kMaxRows = 64;
-#ifdef LIBSQL_INLINE_MAX_US
-  static constexpr std::chrono::microseconds kMaxTime{LIBSQL_INLINE_MAX_US};  // sanitizer builds
-#else
-  static constexpr std::chrono::microseconds kMaxTime{60};
-#endif
-  static constexpr std::size_t kCapacity = 4096;
-
-  [[nodiscard]] bool contains(const std::string& sql) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return set_.count(sql) != 0;
-  }
-  void add(const std::string& sql) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (set_.size() < kCapacity) set_.insert(sql);
-  }
-  void remove(const std::string& sql) {
-    std::lock_guard<std::mutex> lock(mu_);
-    set_.erase(sql);
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_set<std::string> set_;
-};
-
 /// SQLite engine. A file: one writer connection (writes, transactions, scripts; FIFO)
 /// and a pool of reader connections serving read-only statements concurrently (WAL).
 /// `:memory:`: one connection for everything.
 class LocalEngine final : public Engine {
  public:
-  static std::shared_ptr<LocalEngine> open(const ParsedUrl& url, const Config& config);
+  /// `timing`: what the inline path counts as fast (tests inject a clock; see InlineClassifier).
+  static std::shared_ptr<LocalEngine> open(const ParsedUrl& url, const Config& config,
+                                           InlineTiming timing = {});
   ~LocalEngine() override;
 
   void execute(Statement stmt, Callback<ResultSet> done) override;
@@ -67,7 +39,8 @@ class LocalEngine final : public Engine {
   [[nodiscard]] int max_bind_values() const noexcept override { return max_bind_values_; }
 
  private:
-  LocalEngine(std::unique_ptr<Lane> writer, std::unique_ptr<Lane> readers, int max_bind_values);
+  LocalEngine(std::unique_ptr<Lane> writer, std::unique_ptr<Lane> readers, int max_bind_values,
+              const InlineTiming& timing);
   /// Posts to the writer lane; for `:memory:` each task holds the connection's gate.
   void post_writer(LaneTask task);
   std::unique_ptr<Lane> writer_;
@@ -81,8 +54,8 @@ class LocalEngine final : public Engine {
   // worker may then run on the caller's thread, on a connection of their own; on `:memory:`,
   // fast writes too (no I/O, no lock to wait for). Statements of interactive transactions
   // have their own set (LocalTxn::try_execute_inline).
-  std::shared_ptr<FastStatements> fast_ = std::make_shared<FastStatements>();
-  std::shared_ptr<FastStatements> fast_in_txn_ = std::make_shared<FastStatements>();
+  std::shared_ptr<InlineClassifier> fast_;
+  std::shared_ptr<InlineClassifier> fast_in_txn_;
   std::mutex inline_mu_;
   std::unique_ptr<Connection> inline_;  // null for :memory: and after close
   // `:memory:` has one connection, owned by the writer lane: the inline path may use it only

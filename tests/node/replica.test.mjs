@@ -58,7 +58,7 @@ describe('[ours] embedded replica through Prisma', { skip }, () => {
   let port
   const startServer = async () => {
     server = spawn(tursodb, [path.join(dir, 'primary.db'), '--sync-server', `127.0.0.1:${port}`], { stdio: 'ignore' })
-    for (let i = 0; i < 100 && !(await accepts(port)); i++) await new Promise((r) => setTimeout(r, 50))
+    for (let i = 0; i < 600 && !(await accepts(port)); i++) await new Promise((r) => setTimeout(r, 50))
   }
   const stopServer = () => new Promise((resolve) => { if (!server || server.exitCode !== null) return resolve(); server.once('exit', resolve); server.kill() })
   const syncUrl = () => `http://127.0.0.1:${port}`

@@ -20,6 +20,9 @@ export type Config = {
   synchronous?: 'off' | 'normal' | 'full' | 'extra'
   /** Local files: reader connections serving reads concurrently (default 2). */
   readConnections?: number
+  /** Local databases: a statement seen to run within this many microseconds (few rows) may run
+   * on the JS thread afterwards, without a thread hop (default 60; 0 turns that path off). */
+  inlineMaxTime?: number
   /** Embedded replica: after a forwarded write, wait until it is synced back (default true). */
   readYourWrites?: boolean
 }

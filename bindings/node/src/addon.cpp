@@ -277,6 +277,10 @@ Config decode_config(const Napi::Value& value) {
   if (auto n = optional_number(o, "timeout")) c.timeout = std::chrono::milliseconds(static_cast<long>(*n));
   if (auto n = optional_number(o, "busyTimeout")) c.busy_timeout = std::chrono::milliseconds(static_cast<long>(*n));
   if (auto n = optional_number(o, "readConnections")) c.read_connections = static_cast<int>(*n);
+  if (auto n = optional_number(o, "inlineMaxTime")) {
+    if (!(*n >= 0)) throw Napi::RangeError::New(env, "config.inlineMaxTime must be a number of microseconds >= 0");
+    c.inline_max_time = std::chrono::microseconds(static_cast<std::int64_t>(std::min(*n, 1e15)));
+  }
   Napi::Value ryw = o.Get("readYourWrites");
   if (ryw.IsBoolean()) c.read_your_writes = ryw.As<Napi::Boolean>().Value();
   else if (!ryw.IsUndefined() && !ryw.IsNull()) throw Napi::TypeError::New(env, "config.readYourWrites must be a boolean");

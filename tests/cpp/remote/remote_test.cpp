@@ -167,14 +167,15 @@ TEST_F(Remote, AWriteWhoseAnswerIsLostIsNeverSentTwice) {
 
 TEST_F(Remote, AServerSlowerThanTheTimeoutIsATimeout) {
   auto quick = Client::open({.url = server_.url(), .timeout = std::chrono::milliseconds(300)});
-  for (const char* control : {R"({"delay_ms": 2000})", R"({"fault": "hang", "count": 1})"}) {
+  // The server answers after 60 s (or never): an error long before that came from our timeout.
+  for (const char* control : {R"({"delay_ms": 60000})", R"({"fault": "hang", "count": 1})"}) {
     SCOPED_TRACE(control);
     server_.control(control);
     auto start = std::chrono::steady_clock::now();
     auto e = expect_error([&] { quick.execute("SELECT 1"); });
     auto took = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(e.kind(), ErrorKind::Timeout) << e.what();
-    EXPECT_LT(took, std::chrono::milliseconds(1500)) << "the error comes within the timeout, not after the server";
+    EXPECT_LT(took, std::chrono::seconds(30)) << "the error comes from the timeout, not after the server";
     server_.control(R"({"reset": true})");
     EXPECT_EQ(quick.execute("SELECT 2").rows[0][0], Value(std::int64_t{2}));
   }

@@ -41,7 +41,7 @@ class Tursodb : public testing::Test {
       execl(LIBSQL_TURSODB, LIBSQL_TURSODB, db.c_str(), "--sync-server", listen.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    for (int i = 0; i < 100 && !accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 600 && !accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ASSERT_TRUE(accepts(port_)) << "tursodb did not start";
   }
   void TearDown() override {
