@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error_codes.hpp"
 #include "libsql/client.hpp"
 
 namespace libsql::detail {
@@ -54,9 +55,5 @@ class Engine {
 /// True when the statement starts with SELECT, VALUES or EXPLAIN (after comments/whitespace):
 /// running it cannot change the database. (WITH may front a write, so it is not one.)
 bool is_plain_read(std::string_view sql) noexcept;
-
-/// Errors every engine reports the same way.
-Error client_closed_error();
-Error transaction_closed_error();
 
 }  // namespace libsql::detail

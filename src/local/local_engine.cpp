@@ -130,15 +130,6 @@ std::vector<ResultSet> run_batch(Connection& c, const std::vector<Statement>& st
 
 }  // namespace
 
-Error client_closed_error() {
-  return Error(ErrorKind::Misuse, 0, "CLIENT_CLOSED", "CLIENT_CLOSED: the client is closed");
-}
-
-Error transaction_closed_error() {
-  return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
-               "TRANSACTION_CLOSED: the transaction has already been committed or rolled back");
-}
-
 /// An interactive transaction: once a worker picks it up, that worker serves only this
 /// transaction's calls, in order, until it ends (commit, rollback, abort).
 class LocalTxn final : public TxnSession, public std::enable_shared_from_this<LocalTxn> {

@@ -8,6 +8,7 @@
 #include <future>
 #include <utility>
 
+#include "replica/durable_file.hpp"
 #include "local/sqlite_handles.hpp"
 
 namespace libsql::detail {
@@ -49,19 +50,17 @@ void create_empty_database(const std::string& path) {
 }
 
 /// Writes a complete image (every page 1..db_size, or none: an empty database) to `path`
-/// through a temp file and a rename; old -wal/-shm go. No connection to `path` may be open.
+/// through a temp file and a durable rename (durable_file.hpp); old -wal/-shm go. No
+/// connection to `path` may be open.
 void write_image(const std::string& path, const PullResult& image) {
   if (image.db_size_pages != 0) return write_database_file(path, image.pages, image.db_size_pages);
   const std::string tmp = path + ".empty-tmp";
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(tmp + suffix, ec);
   create_empty_database(tmp);
+  sync_file(tmp);
   for (const char* suffix : {"-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    throw Error(ErrorKind::Sqlite, SQLITE_IOERR, "SQLITE_IOERR",
-                "SQLITE_IOERR: cannot rename " + tmp + " to " + path + ": " + ec.message());
-  }
+  rename_durably(tmp, path);
 }
 
 Error replica_unavailable_error() {

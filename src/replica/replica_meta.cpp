@@ -14,6 +14,7 @@
 #include <limits>
 #include <utility>
 
+#include "replica/durable_file.hpp"
 #include "libsql/error.hpp"
 
 namespace libsql::detail {
@@ -78,16 +79,6 @@ void write_all(int fd, std::string_view data, const std::string& path) {
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
-}
-
-/// Makes a rename in `dir` durable (POSIX: the directory entry lives in the directory).
-void fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) os_error(SQLITE_IOERR, "cannot open directory " + dir, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0 && err != EINVAL) os_error(SQLITE_IOERR, "cannot sync directory " + dir, err);  // EINVAL: fs without dir fsync
 }
 
 }  // namespace
@@ -176,14 +167,12 @@ void write_replica_meta(const std::string& db_path, const ReplicaMeta& meta) {
     int fd_copy = fd;
     fd = -1;
     if (::close(fd_copy) != 0) os_error(SQLITE_IOERR, "cannot close " + tmp, errno);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) os_error(SQLITE_IOERR, "cannot rename " + tmp, errno);
+    rename_durably(tmp, path);
   } catch (...) {
     if (fd >= 0) ::close(fd);
     ::unlink(tmp.c_str());
     throw;
   }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  fsync_dir(dir.empty() ? "." : dir);
 }
 
 void check_replica_meta(const ReplicaMeta& meta, std::string_view sync_url_identity) {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "replica/durable_file.hpp"
 #include "libsql/error.hpp"
 #include "local/connection.hpp"
 
@@ -667,14 +668,8 @@ void write_database_file(const std::string& path, std::span<const PageImage> pag
   remove_if_exists(path + "-wal");
   remove_if_exists(path + "-shm");
   remove_if_exists(path + "-journal");
-  if (::rename(tmp.path().c_str(), path.c_str()) != 0) throw io_error("renaming onto " + path);
+  rename_durably(tmp.path(), path);
   tmp.keep();
-
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd.get() < 0) throw io_error("opening directory " + dir.string());
-  if (::fsync(dfd.get()) != 0) throw io_error("syncing directory " + dir.string());
 }
 
 }  // namespace libsql::detail

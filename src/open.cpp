@@ -1,0 +1,36 @@
+// The composition root: the one place that knows every engine and picks one for a URL. It
+// lives above core/ (which depends on no engine); a new engine or scheme is one branch here.
+#include "core/engine.hpp"
+#include "core/url.hpp"
+#include "libsql/client.hpp"
+#include "local/local_engine.hpp"
+#include "remote/remote_engine.hpp"
+#include "replica/replica_engine.hpp"
+
+namespace libsql {
+
+Client Client::open(const Config& config) {
+  detail::ParsedUrl url = detail::parse_url(config.url, config.tls);
+  if (url.scheme == detail::Scheme::Ws || url.scheme == detail::Scheme::Wss) {
+    throw Error(ErrorKind::Misuse, 0, "URL_SCHEME_NOT_SUPPORTED",
+                "URL_SCHEME_NOT_SUPPORTED: WebSocket URLs (ws:, wss:) are not supported yet; the "
+                "same server speaks Hrana over HTTP: use libsql://, https:// or http://");
+  }
+  if (!config.sync_url.empty()) {
+    if (url.scheme != detail::Scheme::File || url.memory) {
+      throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
+                  "URL_INVALID: an embedded replica (syncUrl) needs a file: url for its local copy");
+    }
+    return Client(detail::ReplicaEngine::open(url, config));
+  }
+  if (url.scheme != detail::Scheme::File) {
+    if (!config.encryption_key.empty()) {
+      throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
+                  "ENCRYPTION_NOT_SUPPORTED: encryptionKey is not supported for remote databases yet");
+    }
+    return Client(detail::RemoteEngine::open(url, config));
+  }
+  return Client(detail::LocalEngine::open(url, config));
+}
+
+}  // namespace libsql
