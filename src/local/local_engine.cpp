@@ -100,12 +100,9 @@ void rollback_quietly(Connection& c) noexcept {
 void refuse_open_transaction(Connection& c, const char* what) {
   if (c.autocommit()) return;
   rollback_quietly(c);
-  throw Error(ErrorKind::Misuse, 0, "TRANSACTION_CONTROL",
-              std::string("TRANSACTION_CONTROL: ") + what +
-                  " left a transaction open; it was rolled back. Use transaction() or batch()");
+  throw make_error(ErrorKind::Misuse, "TRANSACTION_CONTROL",
+                   std::string(what) + " left a transaction open; it was rolled back. Use transaction() or batch()");
 }
-
-void refuse_open_transaction_quietly(Connection& c) noexcept { rollback_quietly(c); }
 
 std::vector<ResultSet> run_batch(Connection& c, const std::vector<Statement>& stmts,
                                  TransactionMode mode) {
@@ -529,7 +526,7 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
     try {
       out = conn->run(prepared, stmt);
     } catch (...) {
-      refuse_open_transaction_quietly(*conn);
+      rollback_quietly(*conn);
       throw;
     }
     refuse_open_transaction(*conn, "the statement");
@@ -583,7 +580,7 @@ void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<Re
       try {
         for (const auto& st : stmts) out.push_back(c->execute(st));
       } catch (...) {
-        refuse_open_transaction_quietly(*c);
+        rollback_quietly(*c);
         throw;
       }
       refuse_open_transaction(*c, "the statements");
