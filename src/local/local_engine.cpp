@@ -424,6 +424,7 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
   int limit = sqlite3_limit(writer.front()->db(), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
   std::vector<std::unique_ptr<Connection>> readers;
   const int n = config.read_connections < 1 ? 1 : config.read_connections;
+  readers.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     readers.push_back(Connection::open(url.path, ConnectionRole::Reader, config));
   }
