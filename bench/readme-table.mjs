@@ -1,5 +1,5 @@
-// Puts the benchmark table (rendered from bench/results/latest.json) into README.md, replacing
-// whatever is between the two marker lines
+// Puts the benchmark table (rendered from bench/results/latest.json) into bench/RESULTS.md (or
+// the file given with --readme), replacing whatever is between the two marker lines
 //
 //   <!-- bench:start -->
 //   <!-- bench:end -->
@@ -28,7 +28,7 @@ function fail(msg) {
 }
 
 const resultsFile = path.resolve(opt('--results', path.join(here, 'results', 'latest.json')))
-const readmeFile = path.resolve(opt('--readme', path.join(here, '..', 'README.md')))
+const readmeFile = path.resolve(opt('--readme', path.join(here, 'RESULTS.md')))
 if (!fs.existsSync(resultsFile)) fail(`${resultsFile} not found: run bench/run.sh first`)
 let results
 try {

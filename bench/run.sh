@@ -9,7 +9,7 @@
 # bench/results/latest.json and prints the Markdown table.
 #   --quick    fewer, shorter runs (about two and a half minutes instead of about five)
 #   --remote   also the remote rows, against tests/hrana_server/server.py (0 ms and +20 ms)
-#   --readme   then put the table into README.md (between <!-- bench:start --> and <!-- bench:end -->)
+#   --readme   then put the table into bench/RESULTS.md (between <!-- bench:start --> and <!-- bench:end -->)
 # Other options (--runs, --ms, --workloads, --levels, --modes, --adapters, --out) go to
 # bench/bench.mjs; see bench/README.md.
 set -eu
