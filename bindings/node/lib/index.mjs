@@ -1,7 +1,1 @@
-import { createRequire } from 'node:module'
-
-const require = createRequire(import.meta.url)
-const cjs = require('./index.js')
-
-export const PrismaLibSql = cjs.PrismaLibSql
-export const PrismaLibSqlAdapter = cjs.PrismaLibSqlAdapter
+export { PrismaLibSql, PrismaLibSqlAdapter } from './prisma.mjs'
