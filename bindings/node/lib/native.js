@@ -2,6 +2,7 @@
 // Loads the native addon once, for every face (lib/prisma.js, lib/client.js), and gives it the
 // row decoder of its packed results.
 const path = require('node:path')
+const { LibsqlError } = require('./errors.js')
 
 const native = require(process.env.LIBSQL_CPP_NATIVE ||
   path.join(__dirname, '..', 'build', 'libsql_node.node'))
@@ -57,6 +58,7 @@ function decodeRows(buffer, numCount, textCount, blobCount, blobLen, text, rowCo
   return rows
 }
 native.setRowDecoder(decodeRows)
+native.setLibsqlErrorClass(LibsqlError)
 
 /** Calls the addon; an argument it refuses (a TypeError) becomes a rejection, as from an async method. */
 function call(fn, ...args) {

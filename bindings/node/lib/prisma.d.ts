@@ -18,6 +18,13 @@ export type Config = {
   busyTimeout?: number
   /** Local files: PRAGMA synchronous (default 'full', like @libsql/client). */
   synchronous?: 'off' | 'normal' | 'full' | 'extra'
+  /**
+   * Local files: 'wal' (default) switches the file to WAL, where reads run concurrently with
+   * writes on reader connections (the file stays in WAL mode); 'keep' leaves the file's mode
+   * as it is ('delete' for a new file, as @libsql/client does), and a file that is not in WAL
+   * mode then runs every statement on one connection, one at a time.
+   */
+  journalMode?: 'wal' | 'keep'
   /** Local files: reader connections serving reads concurrently (default 2). */
   readConnections?: number
   /** Embedded replica: after a forwarded write, wait until it is synced back (default true). */

@@ -17,6 +17,12 @@ Napi::Value SetRowDecoder(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetLibsqlErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setLibsqlErrorClass expects a class");
+  state(info.Env()).libsql_error = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* st = new AddonState();
   st->completions->start(env);
@@ -28,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     st->completions->release();
   });
   exports.Set("setRowDecoder", Napi::Function::New(env, SetRowDecoder, "setRowDecoder"));
+  exports.Set("setLibsqlErrorClass", Napi::Function::New(env, SetLibsqlErrorClass, "setLibsqlErrorClass"));
   export_prisma(env, exports);
   return exports;
 }

@@ -17,7 +17,7 @@ struct AddonState {
   std::shared_ptr<Completions> completions = std::make_shared<Completions>();
   Napi::FunctionReference row_decoder;   // decodeRows, set by the shim (row_pack.hpp)
   Napi::FunctionReference prisma_error;  // DriverAdapterError, set by lib/prisma.js
-  Napi::FunctionReference client_error;  // LibsqlError, set by lib/client.js
+  Napi::FunctionReference libsql_error;  // LibsqlError, set by lib/native.js (lib/errors.js)
 
   /// Remembers an open database, closed by `close` at environment teardown if still alive.
   template <class T>

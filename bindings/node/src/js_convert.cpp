@@ -4,6 +4,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "addon_state.hpp"
 
@@ -169,6 +170,11 @@ Config decode_config(const Napi::Value& value) {
     else if (*m == "string") c.int_mode = IntMode::String;
     else throw Napi::TypeError::New(env, "config.intMode must be 'number', 'bigint' or 'string'");
   }
+  if (auto j = optional_string(o, "journalMode")) {
+    if (*j == "wal") c.journal_mode = JournalMode::Wal;
+    else if (*j == "keep") c.journal_mode = JournalMode::Keep;
+    else throw Napi::TypeError::New(env, "config.journalMode must be 'wal' or 'keep'");
+  }
   if (auto s = optional_string(o, "synchronous")) {
     if (*s == "off") c.synchronous = Synchronous::Off;
     else if (*s == "normal") c.synchronous = Synchronous::Normal;
@@ -277,6 +283,33 @@ Napi::Value to_js(Napi::Env env, const prisma::PrismaResult& r) {
 Napi::Value packed_to_js(Napi::Env env, prisma::PrismaResult& r) {
   auto pack = pack_rows(r);
   return pack ? to_js(env, *pack) : to_js(env, r);
+}
+
+Napi::Value to_js(Napi::Env env, const Error& e) {
+  std::string code = e.code_name();
+  Napi::Value extended = env.Undefined();
+  Napi::Value raw = env.Undefined();
+  if (e.kind() == ErrorKind::Sqlite && e.extended_code() != 0) {
+    code = sqlite_code_name(e.primary_code());
+    extended = Napi::String::New(env, sqlite_code_name(e.extended_code()));
+    raw = Napi::Number::New(env, e.extended_code());
+  }
+  // LibsqlError puts "CODE: " in front itself.
+  std::string_view message = e.what();
+  for (const std::string& prefix : {e.code_name(), code}) {
+    if (!prefix.empty() && message.size() > prefix.size() + 1 && message.starts_with(prefix) &&
+        message.substr(prefix.size(), 2) == ": ") {
+      message.remove_prefix(prefix.size() + 2);
+      break;
+    }
+  }
+  auto& cls = state(env).libsql_error;
+  if (cls.IsEmpty()) {
+    Napi::Error plain = Napi::Error::New(env, code + ": " + std::string(message));
+    plain.Set("code", code);
+    return plain.Value();
+  }
+  return cls.New({Napi::String::New(env, message.data(), message.size()), Napi::String::New(env, code), extended, raw});
 }
 
 Napi::Value to_js(Napi::Env env, const prisma::MappedError& e) {

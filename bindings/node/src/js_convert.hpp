@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "libsql/config.hpp"
+#include "libsql/error.hpp"
 #include "libsql/result.hpp"
 #include "libsql/value.hpp"
 #include "prisma/adapter.hpp"
@@ -38,6 +39,11 @@ namespace libsql::node {
 [[nodiscard]] Napi::Value to_js(Napi::Env env, const RowPack& p);
 /// The same, packed first when the result is large enough (pack_rows may move `r`'s cells).
 [[nodiscard]] Napi::Value packed_to_js(Napi::Env env, prisma::PrismaResult& r);
+
+/// A libsql::Error as @libsql/client's LibsqlError (lib/errors.js): code, extendedCode,
+/// rawCode, and the message prefixed with the code. SQLite errors: code = the primary code's
+/// name ("SQLITE_CONSTRAINT"), extendedCode = the extended one's, rawCode = its number.
+[[nodiscard]] Napi::Value to_js(Napi::Env env, const Error& e);
 
 /// What a Prisma promise rejects with: `new DriverAdapterError(cause)` once the shim
 /// registered the class (the error object Prisma expects), else the plain cause.

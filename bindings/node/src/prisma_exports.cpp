@@ -98,17 +98,26 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     }
   }
   AddonState* st = &state(env);
-  auto [promise, reply] = prisma_call<std::shared_ptr<prisma::Adapter>>(
-      env, [st](Napi::Env e, const std::shared_ptr<prisma::Adapter>& adapter) -> Napi::Value {
+  // A config error rejects with a LibsqlError (as @libsql/client's createClient throws under
+  // the official adapter), anything else with a DriverAdapterError.
+  using OpenError = std::variant<MappedError, Error>;
+  auto [promise, reply] = async_call<std::shared_ptr<prisma::Adapter>, OpenError>(
+      env, st->completions,
+      [st](Napi::Env e, const std::shared_ptr<prisma::Adapter>& adapter) -> Napi::Value {
         st->track<prisma::Adapter>(adapter, [](prisma::Adapter& a) { a.dispose(); });
         return make_handle(e, new AdapterHandle{adapter});
+      },
+      [](Napi::Env e, const OpenError& err) -> Napi::Value {
+        return std::visit([e](const auto& x) { return to_js(e, x); }, err);
       });
   // Opening reads the file (and may wait on a lock): a thread of its own, not the JS thread.
   std::thread([config = std::move(config), options, reply = std::move(reply)] {
     try {
       reply(prisma::Adapter::open(config, options));
     } catch (const MappedError& e) {
-      reply(e);
+      reply(OpenError(e));
+    } catch (const Error& e) {
+      reply(OpenError(e));
     }
   }).detach();
   return promise;
