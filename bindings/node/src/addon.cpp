@@ -4,6 +4,7 @@
 //   completion.*      the one completion mechanism (promises settled from the core's threads)
 //   js_convert.*      JS <-> C++ values: config, arguments, rows, errors
 //   prisma_exports    the Prisma face (lib/prisma.js)
+//   client_exports    the createClient face (lib/client.js)
 #include <napi.h>
 
 #include "addon_state.hpp"
@@ -36,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setRowDecoder", Napi::Function::New(env, SetRowDecoder, "setRowDecoder"));
   exports.Set("setLibsqlErrorClass", Napi::Function::New(env, SetLibsqlErrorClass, "setLibsqlErrorClass"));
   export_prisma(env, exports);
+  export_client(env, exports);
   return exports;
 }
 

@@ -54,5 +54,6 @@ inline AddonState& state(Napi::Env env) { return *env.GetInstanceData<AddonState
 
 /// The faces' exports (prisma_exports.cpp, client_exports.cpp).
 void export_prisma(Napi::Env env, Napi::Object exports);
+void export_client(Napi::Env env, Napi::Object exports);
 
 }  // namespace libsql::node

@@ -83,9 +83,16 @@ std::pair<Napi::Promise, std::function<void(std::variant<T, E>)>> async_call(
     completions->post([deferred, shared, on_value, on_error](Napi::Env e) {
       if (auto* err = std::get_if<E>(shared.get())) {
         deferred.Reject(on_error(e, *err));
-      } else {
-        deferred.Resolve(on_value(e, std::get<T>(*shared)));
+        return;
       }
+      Napi::Value value;
+      try {
+        value = on_value(e, std::get<T>(*shared));
+      } catch (const Napi::Error& conversion) {  // e.g. an integer a JS number cannot hold
+        deferred.Reject(conversion.Value());
+        return;
+      }
+      deferred.Resolve(value);
     });
   };
   return {promise, std::move(reply)};

@@ -1,6 +1,7 @@
 #include "js_convert.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -143,6 +144,64 @@ prisma::Query decode_query(const Napi::CallbackInfo& info, std::size_t first) {
   return q;
 }
 
+Value decode_value(const Napi::Value& v, IntMode int_mode) {
+  Napi::Env env = v.Env();
+  switch (v.Type()) {
+    case napi_null: return std::monostate{};
+    case napi_number: {
+      const double d = v.As<Napi::Number>().DoubleValue();
+      if (!std::isfinite(d)) {
+        throw Napi::RangeError::New(env, "Only finite numbers (not Infinity or NaN) can be passed as arguments");
+      }
+      return d;
+    }
+    case napi_bigint: {
+      bool lossless = false;
+      const std::int64_t i = v.As<Napi::BigInt>().Int64Value(&lossless);
+      if (!lossless) {
+        throw Napi::RangeError::New(env, "bigint is too large to be represented as a 64-bit integer and passed as argument");
+      }
+      return i;
+    }
+    case napi_boolean: {
+      const bool b = v.As<Napi::Boolean>().Value();
+      if (int_mode == IntMode::Bigint) return std::int64_t{b ? 1 : 0};
+      if (int_mode == IntMode::String) return std::string(b ? "1" : "0");
+      return b ? 1.0 : 0.0;
+    }
+    case napi_string: return v.As<Napi::String>().Utf8Value();
+    case napi_object:
+      if (v.IsDate()) return v.As<Napi::Date>().ValueOf();
+      if (v.IsTypedArray() || v.IsArrayBuffer() || v.IsDataView()) return bytes_of(v);
+      break;
+    case napi_undefined: throw Napi::TypeError::New(env, "undefined cannot be passed as argument to the database");
+    default: break;
+  }
+  throw Napi::TypeError::New(env, "Unsupported type of value: " + v.ToString().Utf8Value());
+}
+
+Statement decode_statement(const Napi::Value& sql, const Napi::Value& args, IntMode int_mode) {
+  Napi::Env env = sql.Env();
+  if (!sql.IsString()) throw Napi::TypeError::New(env, "the SQL statement must be a string");
+  Statement stmt(sql.As<Napi::String>().Utf8Value());
+  if (args.IsArray()) {
+    auto a = args.As<Napi::Array>();
+    const uint32_t n = a.Length();
+    stmt.args.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) stmt.args.push_back(decode_value(a.Get(i), int_mode));
+  } else if (args.IsObject()) {
+    auto o = args.As<Napi::Object>();
+    Napi::Array names = o.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); ++i) {
+      std::string name = names.Get(i).ToString().Utf8Value();
+      stmt.named_args.emplace_back(name, decode_value(o.Get(name), int_mode));
+    }
+  } else if (!args.IsUndefined() && !args.IsNull()) {
+    throw Napi::TypeError::New(env, "the arguments must be an array or an object");
+  }
+  return stmt;
+}
+
 Config decode_config(const Napi::Value& value) {
   Napi::Env env = value.Env();
   if (!value.IsObject()) throw Napi::TypeError::New(env, "the config must be an object with a url");
@@ -203,6 +262,51 @@ Napi::Value to_js(Napi::Env env, const Value& v) {
     }
     default: return env.Null();
   }
+}
+
+Napi::Value to_js(Napi::Env env, const Value& v, IntMode int_mode) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) {
+    switch (int_mode) {
+      case IntMode::Bigint: return Napi::BigInt::New(env, *i);
+      case IntMode::String: return Napi::String::New(env, std::to_string(*i));
+      case IntMode::Number:
+        if (*i > prisma::kMaxSafeInteger || *i < -prisma::kMaxSafeInteger) {
+          throw Napi::RangeError::New(env, "Received integer which cannot be safely represented as a JavaScript number");
+        }
+        return Napi::Number::New(env, static_cast<double>(*i));
+    }
+  }
+  if (const auto* b = std::get_if<Blob>(&v)) {
+    auto ab = Napi::ArrayBuffer::New(env, b->bytes.size());
+    if (!b->bytes.empty()) std::memcpy(ab.Data(), b->bytes.data(), b->bytes.size());
+    return ab;
+  }
+  return to_js(env, v);
+}
+
+Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode) {
+  auto out = Napi::Object::New(env);
+  auto names = Napi::Array::New(env, r.columns.size());
+  auto types = Napi::Array::New(env, r.columns.size());
+  for (uint32_t i = 0; i < r.columns.size(); ++i) {
+    names.Set(i, Napi::String::New(env, r.columns[i].name));
+    types.Set(i, Napi::String::New(env, r.columns[i].decltype_));
+  }
+  const std::vector<Row> converted = r.compact ? to_rows(*r.compact) : std::vector<Row>{};
+  const std::vector<Row>& rows = r.compact ? converted : r.rows;
+  auto js_rows = Napi::Array::New(env, rows.size());
+  for (uint32_t i = 0; i < rows.size(); ++i) {
+    auto jr = Napi::Array::New(env, rows[i].size());
+    for (uint32_t j = 0; j < rows[i].size(); ++j) jr.Set(j, to_js(env, rows[i][j], int_mode));
+    js_rows.Set(i, jr);
+  }
+  out.Set("columns", names);
+  out.Set("columnTypes", types);
+  out.Set("rows", js_rows);
+  const bool returns_data = !r.columns.empty();
+  out.Set("rowsAffected", Napi::Number::New(env, returns_data ? 0.0 : static_cast<double>(r.rows_affected)));
+  if (!returns_data) out.Set("lastInsertRowid", Napi::BigInt::New(env, r.last_insert_rowid.value_or(0)));
+  return out;
 }
 
 Napi::Value rows_from_pack(Napi::Env env, const RowPack& p) {
