@@ -177,7 +177,8 @@ Value decode_value(const Napi::Value& v, IntMode int_mode) {
     case napi_undefined: throw Napi::TypeError::New(env, "undefined cannot be passed as argument to the database");
     default: break;
   }
-  throw Napi::TypeError::New(env, "Unsupported type of value: " + v.ToString().Utf8Value());
+  const char* type = v.IsFunction() ? "function" : v.Type() == napi_symbol ? "symbol" : "object";
+  throw Napi::TypeError::New(env, std::string("Unsupported type of value: ") + type);
 }
 
 Statement decode_statement(const Napi::Value& sql, const Napi::Value& args, IntMode int_mode) {
@@ -305,7 +306,9 @@ Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode) {
   out.Set("rows", js_rows);
   const bool returns_data = !r.columns.empty();
   out.Set("rowsAffected", Napi::Number::New(env, returns_data ? 0.0 : static_cast<double>(r.rows_affected)));
-  if (!returns_data) out.Set("lastInsertRowid", Napi::BigInt::New(env, r.last_insert_rowid.value_or(0)));
+  // Unknown (nothing inserted): undefined, as the official remote client; the official local
+  // client reports the connection's last rowid from any earlier statement there.
+  if (!returns_data && r.last_insert_rowid) out.Set("lastInsertRowid", Napi::BigInt::New(env, *r.last_insert_rowid));
   return out;
 }
 

@@ -43,7 +43,8 @@ namespace libsql::node {
 [[nodiscard]] Napi::Value to_js(Napi::Env env, const Value& v, IntMode int_mode);
 /// {columns, columnTypes, rows (arrays of cells), rowsAffected, lastInsertRowid}: the parts of
 /// @libsql/client's ResultSet (lib/client.js makes the row objects). As the official local
-/// client: a statement with columns has rowsAffected 0 and no lastInsertRowid.
+/// client: a statement with columns has rowsAffected 0 and no lastInsertRowid; one without
+/// has lastInsertRowid when the engine knows it (undefined when nothing was inserted).
 [[nodiscard]] Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode);
 
 /// Compact rows as arrays of cells, cell by cell (results too small for a pack).
