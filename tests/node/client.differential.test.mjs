@@ -316,6 +316,42 @@ describe('createClient: config errors and exports', { skip }, () => {
     await assert.rejects(open.execute('SELECT 1'), (e) => e.code === 'TRANSACTION_CLOSED')
   })
 
+  // Statements seen fast before may run on the JS thread (the inline path): repeated many
+  // times, results, errors and call order stay as through the workers.
+  for (const kind of ['memory', 'file']) {
+    it(`repeated statements (the inline path) on ${kind}: same results, errors and order`, async () => {
+      const u = urls()
+      const c = ours.createClient({ url: u.next(kind) })
+      try {
+        await c.execute('CREATE TABLE r (id INTEGER PRIMARY KEY, name TEXT UNIQUE, big INTEGER)')
+        // On a file, a read runs on a reader connection and is not ordered after writes still
+        // queued (the official local client is synchronous): each insert is awaited there.
+        const pending = []
+        for (let i = 0; i < 200; i++) {
+          const insert = c.execute({ sql: 'INSERT INTO r (name, big) VALUES (?, ?)', args: [`n${i}`, 2n ** 60n] })
+          pending.push(kind === 'file' ? await insert : insert)
+          pending.push(c.execute({ sql: 'SELECT count(*) AS c FROM r WHERE name = ?', args: [`n${i}`] }))
+        }
+        const results = await Promise.all(pending)
+        for (let i = 0; i < 200; i++) {
+          assert.equal(results[2 * i].rowsAffected, 1)
+          assert.equal(results[2 * i].lastInsertRowid, BigInt(i + 1))
+          assert.equal(results[2 * i + 1].rows[0].c, 1, `the read after insert ${i} sees it`)
+        }
+        for (let i = 0; i < 50; i++) {
+          await assert.rejects(c.execute({ sql: 'INSERT INTO r (name) VALUES (?)', args: ['n0'] }),
+            (e) => e.name === 'LibsqlError' && e.extendedCode === 'SQLITE_CONSTRAINT_UNIQUE')
+          await assert.rejects(c.execute({ sql: 'SELECT big FROM r WHERE id = ?', args: [1n] }),
+            (e) => e instanceof RangeError && /cannot be safely represented/.test(e.message))
+        }
+        assert.equal((await c.execute('SELECT count(*) AS c FROM r')).rows[0].c, 200)
+      } finally {
+        c.close()
+        u.cleanup()
+      }
+    })
+  }
+
   it('reconnect() is not implemented yet and says so', async () => {
     const c = ours.createClient({ url: ':memory:' })
     await assert.rejects(c.reconnect(), (e) => e.name === 'LibsqlError' && e.code === 'NOT_IMPLEMENTED' && /not implemented/.test(e.message))

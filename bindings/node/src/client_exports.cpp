@@ -114,9 +114,28 @@ Napi::Value ClientOpen(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+/// A statement known to take microseconds runs right here, on the JS thread: a thread hop would
+/// cost more (architecture.md, "Latency budget"; Client::try_execute_inline decides). Returns
+/// the settled promise, or an empty value when it did not run.
+template <class Target>
+Napi::Value try_inline(Napi::Env env, Target& target, const Statement& stmt, IntMode int_mode) {
+  ResultSet rs;
+  try {
+    if (!target.try_execute_inline(stmt, rs)) return Napi::Value();
+  } catch (const Error& e) {
+    return settled(env, to_js(env, e), true);
+  }
+  try {
+    return settled(env, to_js(env, rs, int_mode), false);
+  } catch (const Napi::Error& conversion) {  // an integer a JS number cannot hold
+    return settled(env, conversion.Value(), true);
+  }
+}
+
 Napi::Value ClientExecute(const Napi::CallbackInfo& info) {
   auto& h = handle_of<ClientHandle>(info[0], "client");
   Statement stmt = decode_statement(info[1], info[2], h.int_mode);
+  if (Napi::Value now = try_inline(info.Env(), *h.client, stmt, h.int_mode); !now.IsEmpty()) return now;
   auto [promise, reply] = client_call<ResultSet>(info.Env(), result_in(h.int_mode));
   h.client->execute_async(std::move(stmt), std::move(reply));
   return promise;
@@ -187,6 +206,7 @@ Napi::Value SplitStatements(const Napi::CallbackInfo& info) {
 Napi::Value TxExecute(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxHandle>(info[0], "transaction");
   Statement stmt = decode_statement(info[1], info[2], h.int_mode);
+  if (Napi::Value now = try_inline(info.Env(), *h.txn, stmt, h.int_mode); !now.IsEmpty()) return now;
   auto [promise, reply] = client_call<ResultSet>(info.Env(), result_in(h.int_mode));
   h.txn->execute_async(std::move(stmt), std::move(reply));
   return promise;
