@@ -12,6 +12,13 @@ class Error;
 /// How integers are handed to a binding that cannot hold 64 bits exactly (mirrors intMode).
 enum class IntMode { Number, Bigint, String };
 
+/// A local file's journal mode. Wal: switched to WAL on open (it stays so), and reads run on a
+/// pool of reader connections concurrently with the writer. Keep: left as the file has it (a
+/// new file: SQLite's default, `delete`, as @libsql/client leaves it); a file that is not in
+/// WAL mode then runs every statement on the writer connection, one at a time (in a rollback
+/// journal a reader would block the writer's commit, and a pending commit new readers).
+enum class JournalMode { Wal, Keep };
+
 /// SQLite's `PRAGMA synchronous` levels; Full is @libsql/client's default.
 enum class Synchronous { Off, Normal, Full, Extra };
 
@@ -37,6 +44,7 @@ struct Config {
   /// the caller's thread afterwards instead of on a worker (Client::try_execute_inline).
   /// Unset: the build's default (60 µs). Zero: never.
   std::optional<std::chrono::microseconds> inline_max_time{};
+  JournalMode journal_mode = JournalMode::Wal;   ///< a file's journal mode (see JournalMode)
 
   /// Embedded replica: told about every failed background sync (it is retried with backoff).
   /// Runs on the sync thread. Default: a line on stderr.

@@ -263,7 +263,7 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, Connection
   sqlite3_busy_timeout(db.get(), busy_ms);
   auto conn = std::unique_ptr<Connection>(new Connection(
       std::move(db), role, static_cast<std::size_t>(std::max(0, config.statement_cache_size)), busy_ms));
-  if (role == ConnectionRole::Writer) {
+  if (role == ConnectionRole::Writer && config.journal_mode == JournalMode::Wal) {
     // Also the first read of the file: a file that is not a database fails here. Two
     // processes switching a new file to WAL at once can deadlock on the upgrade, and SQLite
     // then answers SQLITE_BUSY at once instead of calling the busy handler: retry within the

@@ -125,6 +125,14 @@ std::vector<ResultSet> run_batch(Connection& c, const std::vector<Statement>& st
   return results;
 }
 
+/// `PRAGMA journal_mode` of the connection's main database is "wal".
+bool in_wal_mode(Connection& c) {
+  ResultSet rs = c.execute(Statement("PRAGMA journal_mode"));
+  if (rs.rows.empty() || rs.rows[0].empty()) return false;
+  const auto* mode = std::get_if<std::string>(&rs.rows[0][0]);
+  return mode != nullptr && (*mode == "wal" || *mode == "WAL");
+}
+
 }  // namespace
 
 /// An interactive transaction: once a worker picks it up, that worker serves only this
@@ -422,6 +430,11 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
   std::vector<std::unique_ptr<Connection>> writer;
   writer.push_back(Connection::open(url.path, ConnectionRole::Writer, config));
   int limit = sqlite3_limit(writer.front()->db(), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  if (config.journal_mode == JournalMode::Keep && !in_wal_mode(*writer.front())) {
+    // A rollback journal: readers would block the writer's commit (and a pending commit new
+    // readers), so everything runs on the writer, in order; no inline path either.
+    return std::shared_ptr<LocalEngine>(new LocalEngine(std::make_unique<Lane>(std::move(writer)), nullptr, limit, timing));
+  }
   std::vector<std::unique_ptr<Connection>> readers;
   const int n = config.read_connections < 1 ? 1 : config.read_connections;
   readers.reserve(static_cast<std::size_t>(n));

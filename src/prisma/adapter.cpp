@@ -110,13 +110,14 @@ PrismaResult empty_history() {
 }
 
 template <class Target>
-void query_raw_on(Target target, Query&& query, TimestampFormat format,
-                  Reply<PrismaResult> reply) {
+void query_raw_on(Target target, Query&& query, AdapterOptions options, Reply<PrismaResult> reply) {
+  const TimestampFormat format = options.timestamp_format;
   if (is_exclusive_locking_pragma(query.sql)) return reply(PrismaResult{});
   std::string history_sql;
   if (query.sql.find("_prisma_migrations") != std::string::npos) history_sql = query.sql;
   run_query(std::move(target), std::move(query), format,
-            [reply = std::move(reply), history_sql = std::move(history_sql)](Outcome<std::vector<ResultSet>> outcome) {
+            [reply = std::move(reply), history_sql = std::move(history_sql),
+             int_mode = options.int_mode](Outcome<std::vector<ResultSet>> outcome) {
               if (auto* e = std::get_if<Error>(&outcome)) {
                 MappedError mapped = map_error(*e);
                 if (!history_sql.empty() && reads_missing_history_table(mapped, history_sql)) {
@@ -127,7 +128,7 @@ void query_raw_on(Target target, Query&& query, TimestampFormat format,
               auto& results = std::get<std::vector<ResultSet>>(outcome);
               try {
                 // On the client's thread: the JS thread only copies the final values.
-                reply(to_prisma_result(std::move(results.back())));
+                reply(to_prisma_result(std::move(results.back()), int_mode));
               } catch (const Error& e) {
                 reply(map_error(e));
               }
@@ -148,6 +149,10 @@ void execute_raw_on(Target target, Query&& query, TimestampFormat format,
 }
 
 std::int64_t affected_rows(ResultSet&& rs) { return rs.rows_affected; }
+
+auto prisma_result_in(IntMode int_mode) {
+  return [int_mode](ResultSet&& rs) { return to_prisma_result(std::move(rs), int_mode); };
+}
 
 /// A query on the calling thread through `try_run` (Client/Transaction::try_execute_inline):
 /// true when it ran (`out` holds the outcome, converted by `convert`), false when nothing ran
@@ -178,21 +183,27 @@ bool run_inline(TryRun&& try_run, const Query& query, TimestampFormat format, Re
 
 }  // namespace
 
+bool is_config_error(const Error& error) {
+  return error.kind() == ErrorKind::Misuse && error.code_name().starts_with("URL_");
+}
+
 std::shared_ptr<Adapter> Adapter::open(const Config& config, AdapterOptions options) {
   try {
+    options.int_mode = config.int_mode;
     return std::shared_ptr<Adapter>(new Adapter(Client::open(config), options));
   } catch (const Error& e) {
+    if (is_config_error(e)) throw;
     throw map_error(e);
   }
 }
 
 void Adapter::query_raw(Query query, Reply<PrismaResult> reply) {
-  query_raw_on(OnClient{client_}, std::move(query), options_.timestamp_format, std::move(reply));
+  query_raw_on(OnClient{client_}, std::move(query), options_, std::move(reply));
 }
 
 bool Adapter::query_raw_inline(const Query& query, Result<PrismaResult>& out) {
   return run_inline([this](const Statement& s, ResultSet& rs) { return client_.try_execute_inline(s, rs); },
-                    query, options_.timestamp_format, out, to_prisma_result);
+                    query, options_.timestamp_format, out, prisma_result_in(options_.int_mode));
 }
 
 bool Adapter::execute_raw_inline(const Query& query, Result<std::int64_t>& out) {
@@ -254,7 +265,7 @@ void Adapter::sync(Reply<SyncResult> reply) {
 void Adapter::dispose() { client_.close(); }
 
 void AdapterTransaction::query_raw(Query query, Reply<PrismaResult> reply) {
-  query_raw_on(OnTransaction{txn_}, std::move(query), options_.timestamp_format, std::move(reply));
+  query_raw_on(OnTransaction{txn_}, std::move(query), options_, std::move(reply));
 }
 
 void AdapterTransaction::execute_raw(Query query, Reply<std::int64_t> reply) {
@@ -263,7 +274,7 @@ void AdapterTransaction::execute_raw(Query query, Reply<std::int64_t> reply) {
 
 bool AdapterTransaction::query_raw_inline(const Query& query, Result<PrismaResult>& out) {
   return run_inline([this](const Statement& s, ResultSet& rs) { return txn_->try_execute_inline(s, rs); },
-                    query, options_.timestamp_format, out, to_prisma_result);
+                    query, options_.timestamp_format, out, prisma_result_in(options_.int_mode));
 }
 
 bool AdapterTransaction::execute_raw_inline(const Query& query, Result<std::int64_t>& out) {

@@ -27,10 +27,18 @@ struct Query {
 
 struct AdapterOptions {
   TimestampFormat timestamp_format = TimestampFormat::Iso8601;
+  /// Config::int_mode: how integers reach Prisma (see to_prisma_result). Adapter::open takes it
+  /// from the config.
+  IntMode int_mode = IntMode::Number;
 };
 
 template <class T>
 using Result = std::variant<T, MappedError>;
+
+/// A config error (URL_INVALID, URL_SCHEME_NOT_SUPPORTED, URL_PARAM_NOT_SUPPORTED, ...), raised
+/// before any database is reached: @libsql/client's createClient throws these as LibsqlError,
+/// and the official adapter lets them through unmapped.
+[[nodiscard]] bool is_config_error(const Error& error);
 template <class T>
 using Reply = std::function<void(Result<T>)>;
 
@@ -45,7 +53,9 @@ class AdapterTransaction;
 /// One `SqlDriverAdapter`. Thread-safe; replies run on the client's threads.
 class Adapter : public std::enable_shared_from_this<Adapter> {
  public:
-  /// Opens the database. Throws: MappedError.
+  /// Opens the database. Throws: libsql::Error for a bad config (is_config_error), which the
+  /// user sees as is: Prisma reports the official adapter's @libsql/client config errors
+  /// (LibsqlError URL_INVALID, ...) by their code; MappedError for anything else.
   static std::shared_ptr<Adapter> open(const Config& config, AdapterOptions options);
 
   void query_raw(Query query, Reply<PrismaResult> reply);

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 #include <string>
 #include <utility>
 
+#include "core/number_text.hpp"
 #include "libsql/error.hpp"
 #include "prisma/js_date.hpp"
 
@@ -39,7 +39,7 @@ CompactScan scan(const CompactRows& c) {
 
 /// True when finalize_rows would change a cell of `c` (a number in a DateTime column, an
 /// unsafe integer, a REAL in an integer column).
-bool needs_finalizing(const CompactRows& c, const std::vector<ColumnType>& types) {
+bool needs_finalizing(const CompactRows& c, const std::vector<ColumnType>& types, IntMode int_mode) {
   std::size_t cell = 0;
   std::size_t integer = 0;
   for (std::size_t r = 0; r < c.row_count; ++r) {
@@ -47,7 +47,7 @@ bool needs_finalizing(const CompactRows& c, const std::vector<ColumnType>& types
       const std::uint8_t tag = c.tags[cell++];
       const ColumnType type = col < types.size() ? types[col] : ColumnType::Text;
       if (tag == CompactRows::kInteger) {
-        if (type == ColumnType::DateTime || !is_safe(c.integers[integer++])) return true;
+        if (int_mode != IntMode::Number || type == ColumnType::DateTime || !is_safe(c.integers[integer++])) return true;
       } else if (tag == CompactRows::kReal) {
         if (type == ColumnType::DateTime || type == ColumnType::Int32 || type == ColumnType::Int64) return true;
       }
@@ -65,21 +65,20 @@ bool has_unsafe_integer(const ResultSet& result, std::size_t column) noexcept {
   return false;
 }
 
-ColumnType infer_from_value(const Value& v) noexcept {
-  switch (type_of(v)) {
+/// The type of a column whose first non-null value has this storage class.
+ColumnType infer_from(ValueType t, IntMode int_mode) noexcept {
+  switch (t) {
     case ValueType::Text:
       return ColumnType::Text;
     case ValueType::Blob:
       return ColumnType::Bytes;
+    case ValueType::Integer:
+      if (int_mode == IntMode::Bigint) return ColumnType::Int64;
+      if (int_mode == IntMode::String) return ColumnType::Text;
+      return ColumnType::UnknownNumber;
     default:
-      return ColumnType::UnknownNumber;  // INTEGER or REAL
+      return ColumnType::UnknownNumber;  // REAL
   }
-}
-
-std::string number_text(double d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  return buf;
 }
 
 std::string column_name(const ResultSet& result, std::size_t column) {
@@ -183,7 +182,7 @@ std::optional<ColumnType> column_type_from_decltype(std::string_view decltype_na
   return std::nullopt;
 }
 
-std::vector<ColumnType> infer_column_types(const ResultSet& result) {
+std::vector<ColumnType> infer_column_types(const ResultSet& result, IntMode int_mode) {
   std::vector<ColumnType> types;
   types.reserve(result.columns.size());
   std::optional<CompactScan> compact;
@@ -194,13 +193,12 @@ std::vector<ColumnType> infer_column_types(const ResultSet& result) {
       type = *declared;
     } else if (compact) {
       const std::uint8_t first = i < compact->first.size() ? compact->first[i] : std::uint8_t{CompactRows::kNull};
-      if (first == CompactRows::kText) type = ColumnType::Text;
-      else if (first == CompactRows::kBlob) type = ColumnType::Bytes;
-      else if (first != CompactRows::kNull) type = ColumnType::UnknownNumber;
+      // CompactRows::Tag numbers the storage classes as ValueType does.
+      if (first != CompactRows::kNull) type = infer_from(static_cast<ValueType>(first), int_mode);
     } else {
       for (const Row& row : result.rows) {
         if (i < row.size() && !is_null(row[i])) {
-          type = infer_from_value(row[i]);
+          type = infer_from(type_of(row[i]), int_mode);
           break;
         }
       }
@@ -216,7 +214,7 @@ std::vector<ColumnType> infer_column_types(const ResultSet& result) {
   return types;
 }
 
-void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types) {
+void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types, IntMode int_mode) {
   for (std::size_t r = 0; r < result.rows.size(); ++r) {
     Row& row = result.rows[r];
     const std::size_t n = std::min(row.size(), types.size());
@@ -230,13 +228,14 @@ void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types) {
             date_out_of_range(column_name(result, c), r, std::to_string(*i));
           }
           cell = to_js_iso_string(*i);
-        } else if (!is_safe(*i)) {
-          cell = std::to_string(*i);  // **better**: the official adapter throws a RangeError
+        } else if (int_mode != IntMode::Number || !is_safe(*i)) {
+          // Number mode: **better**, the official adapter throws a RangeError.
+          cell = std::to_string(*i);
         }
       } else if (auto* d = std::get_if<double>(&cell)) {
         if (type == ColumnType::DateTime) {
           const auto ms = js_time_clip(*d);
-          if (!ms) date_out_of_range(column_name(result, c), r, number_text(*d));
+          if (!ms) date_out_of_range(column_name(result, c), r, detail::shortest_text(*d));
           cell = to_js_iso_string(*ms);
         } else if (type == ColumnType::Int32 || type == ColumnType::Int64) {
           const double t = std::trunc(*d);
@@ -253,10 +252,10 @@ void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types) {
   }
 }
 
-PrismaResult to_prisma_result(ResultSet&& result) {
+PrismaResult to_prisma_result(ResultSet&& result, IntMode int_mode) {
   PrismaResult out;
-  out.column_types = infer_column_types(result);
-  if (result.compact && needs_finalizing(*result.compact, out.column_types)) {
+  out.column_types = infer_column_types(result, int_mode);
+  if (result.compact && needs_finalizing(*result.compact, out.column_types, int_mode)) {
     // Cells change kind (a number becomes an ISO date text, say): the rare case goes through
     // Values.
     result.rows = to_rows(*result.compact);
@@ -265,7 +264,7 @@ PrismaResult to_prisma_result(ResultSet&& result) {
   if (result.compact) {
     out.compact = std::move(result.compact);
   } else {
-    finalize_rows(result, out.column_types);
+    finalize_rows(result, out.column_types, int_mode);
     out.rows = std::move(result.rows);
   }
   out.column_names.reserve(result.columns.size());

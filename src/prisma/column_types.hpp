@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "libsql/config.hpp"
 #include "libsql/result.hpp"
 
 // Result sets -> what Prisma receives (`SqlResultSet`). Contract: shared
@@ -51,7 +52,11 @@ inline constexpr std::int64_t kMaxSafeInteger = 9'007'199'254'740'991;
 /// **better**: an Int32 or UnknownNumber column holding an integer outside ±(2^53-1) is
 /// Int64, so Prisma reads the exact decimal text finalize_rows produces as a BigInt (as Int32
 /// it would do `Number(text)` and lose digits; the official adapter throws a RangeError).
-[[nodiscard]] std::vector<ColumnType> infer_column_types(const ResultSet& result);
+/// `int_mode` (config `intMode`), as the official adapter over @libsql/client: a column typed
+/// by its first INTEGER value is Int64 in Bigint mode (the client's `bigint` value) and Text in
+/// String mode (its string value); Number mode as above.
+[[nodiscard]] std::vector<ColumnType> infer_column_types(const ResultSet& result,
+                                                         IntMode int_mode = IntMode::Number);
 
 /// Rewrites cells in place into what Prisma receives (the binding then maps int64 -> number,
 /// double -> number, text -> string, blob -> Uint8Array, null -> null):
@@ -60,6 +65,8 @@ inline constexpr std::int64_t kMaxSafeInteger = 9'007'199'254'740'991;
 /// - REAL in an Int32 / Int64 column -> truncated toward zero, as `Math.trunc`: int64 when the
 ///   result is a non-zero safe integer; otherwise a double (so -0.5 -> -0.0, 1e300 stays);
 /// - **better**: INTEGER outside ±(2^53-1), in any other column -> its exact decimal text;
+/// - `int_mode` Bigint or String: every INTEGER outside a DateTime column -> its decimal text
+///   (what the official adapter makes of @libsql/client's bigint / string values);
 /// - everything else unchanged (text keeps NUL bytes; blobs stay blobs).
 /// Afterwards every int64 cell is a safe integer.
 /// `types` is indexed like `result.columns`; cells without a type are left as they are.
@@ -67,7 +74,8 @@ inline constexpr std::int64_t kMaxSafeInteger = 9'007'199'254'740'991;
 /// outside the JS Date range (±8.64e15 ms) or is ±Infinity: `toISOString` would throw a
 /// RangeError there too, so the query fails (with Prisma's ValueOutOfRange, P2020) rather
 /// than handing Prisma an invalid date.
-void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types);
+void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types,
+                   IntMode int_mode = IntMode::Number);
 
 /// An `SqlResultSet` ready for the binding.
 struct PrismaResult {
@@ -84,6 +92,6 @@ struct PrismaResult {
 
 /// infer_column_types + finalize_rows, moving the rows out (compact rows stay compact unless a
 /// cell must change). Throws: as finalize_rows.
-[[nodiscard]] PrismaResult to_prisma_result(ResultSet&& result);
+[[nodiscard]] PrismaResult to_prisma_result(ResultSet&& result, IntMode int_mode = IntMode::Number);
 
 }  // namespace libsql::prisma

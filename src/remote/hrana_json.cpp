@@ -9,6 +9,8 @@
 #include <limits>
 #include <utility>
 
+#include "core/number_text.hpp"
+
 namespace libsql::detail::hrana {
 namespace {
 
@@ -42,9 +44,7 @@ void write_double(std::string& out, double d) {
     throw Error(ErrorKind::Misuse, 0, "ARGS_INVALID",
                 "ARGS_INVALID: NaN and infinite numbers cannot be sent to a remote database");
   }
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%.17g", d);
-  std::string_view text(buf, static_cast<std::size_t>(n));
+  const std::string text = shortest_text(d);  // the shortest form, as JSON.stringify
   out += text;
   // Keep it a float for every JSON reader (e.g. Python reads "-0" as the integer 0).
   if (text.find_first_of(".eEn") == std::string_view::npos) out += ".0";

@@ -1,7 +1,2 @@
-import { createRequire } from 'node:module'
-
-const require = createRequire(import.meta.url)
-const cjs = require('./index.js')
-
-export const PrismaLibSql = cjs.PrismaLibSql
-export const PrismaLibSqlAdapter = cjs.PrismaLibSqlAdapter
+export { PrismaLibSql, PrismaLibSqlAdapter } from './prisma.mjs'
+export { createClient, LibsqlError, LibsqlBatchError } from './client.mjs'

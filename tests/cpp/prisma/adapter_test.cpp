@@ -139,14 +139,62 @@ TEST_F(AdapterTest, DisposedAdapterFailsWithConnectionClosed) {
   EXPECT_EQ(std::get<MappedError>(r).kind, "ConnectionClosed");
 }
 
-TEST(AdapterOpen, BadUrlsAreMappedErrors) {
+// Config errors pass through unmapped (the binding makes them LibsqlErrors, which Prisma
+// reports by code, as it does the official adapter's); failures to open are MappedErrors.
+TEST(AdapterOpen, BadUrlsAreConfigErrorsAndOtherFailuresAreMapped) {
+  for (const auto& [url, code] : std::vector<std::pair<std::string, std::string>>{
+           {"nope://x", "URL_SCHEME_NOT_SUPPORTED"}, {"http://[::1", "URL_INVALID"}}) {
+    SCOPED_TRACE("input: " + url);
+    try {
+      Adapter::open(Config{.url = url}, {});
+      ADD_FAILURE() << "opened";
+    } catch (const Error& e) {
+      EXPECT_TRUE(is_config_error(e));
+      EXPECT_EQ(e.code_name(), code);
+    }
+  }
   try {
-    Adapter::open(Config{.url = "nope://x"}, {});
-    FAIL();
+    Adapter::open(Config{.url = "file:/nonexistent-dir-for-libsql-cpp/x.db"}, {});
+    ADD_FAILURE() << "opened";
   } catch (const MappedError& e) {
-    EXPECT_EQ(e.kind, "InvalidInputValue");
-    EXPECT_EQ(e.original_code, "URL_SCHEME_NOT_SUPPORTED");
-    EXPECT_NE(e.message->find("file:"), std::string::npos) << *e.message;
+    EXPECT_EQ(e.kind, "sqlite");
+    EXPECT_EQ(e.extended_code, 14);
+  }
+}
+
+TEST(AdapterOpen, JournalModeKeepLeavesARollbackJournalFileAsItIs) {
+  for (const auto& [mode, expected] : std::vector<std::pair<JournalMode, std::string>>{
+           {JournalMode::Wal, "wal"}, {JournalMode::Keep, "delete"}}) {
+    libsql::test::TempDb tmp;
+    auto adapter = Adapter::open(Config{.url = tmp.url(), .journal_mode = mode}, {});
+    auto w = wait<std::int64_t>([&](Reply<std::int64_t> cb) { adapter->execute_raw(q("CREATE TABLE k (x)"), cb); });
+    ASSERT_TRUE(std::holds_alternative<std::int64_t>(w));
+    auto r = wait<PrismaResult>([&](Reply<PrismaResult> cb) { adapter->query_raw(q("PRAGMA journal_mode"), cb); });
+    ASSERT_TRUE(std::holds_alternative<PrismaResult>(r));
+    const auto& pr = std::get<PrismaResult>(r);
+    const std::vector<Row> rows = pr.compact ? to_rows(*pr.compact) : pr.rows;
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_EQ(rows[0][0], Value(expected));
+    adapter->dispose();
+  }
+}
+
+TEST(AdapterOpen, IntModeComesFromTheConfig) {
+  libsql::test::TempDb tmp;
+  for (const auto& [mode, expected] : std::vector<std::pair<IntMode, Value>>{
+           {IntMode::Number, Value(std::int64_t{1})}, {IntMode::Bigint, Value(std::string("1"))},
+           {IntMode::String, Value(std::string("1"))}}) {
+    auto adapter = Adapter::open(Config{.url = tmp.url(), .int_mode = mode}, {});
+    auto r = wait<PrismaResult>([&](Reply<PrismaResult> cb) { adapter->query_raw(q("SELECT 1"), cb); });
+    ASSERT_TRUE(std::holds_alternative<PrismaResult>(r));
+    const auto& pr = std::get<PrismaResult>(r);
+    const std::vector<Row> rows = pr.compact ? to_rows(*pr.compact) : pr.rows;
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_EQ(rows[0][0], expected);
+    EXPECT_EQ(pr.column_types[0], mode == IntMode::Bigint   ? ColumnType::Int64
+                                  : mode == IntMode::String ? ColumnType::Text
+                                                            : ColumnType::UnknownNumber);
+    adapter->dispose();
   }
 }
 

@@ -422,6 +422,48 @@ TEST(ColumnTypes, ToPrismaResultCarriesNamesTypesAndFinalRowsButNoLastInsertId) 
   EXPECT_EQ(out.last_insert_id, std::nullopt);
 }
 
+// intMode 'bigint' / 'string', as the official adapter over @libsql/client: a column typed by
+// its first INTEGER value is Int64 / Text, and INTEGER cells travel as decimal text (outside
+// DateTime columns, which still get ISO text); REAL cells stay numbers, truncated in integer
+// columns. Rows and compact rows agree.
+TEST(ColumnTypes, IntModeBigintAndStringTurnIntegersIntoTextAsTheOfficialAdapter) {
+  struct Case {
+    IntMode mode;
+    std::vector<ColumnType> types;
+    std::vector<Value> row0;
+  };
+  const std::vector<Case> cases = {
+      {IntMode::Bigint,
+       {ColumnType::Int64, ColumnType::Int32, ColumnType::DateTime, ColumnType::UnknownNumber, ColumnType::Int32},
+       {std::string("1"), std::string("7"), std::string("1970-01-01T00:00:00.001Z"), 2.5, std::int64_t{3}}},
+      {IntMode::String,
+       {ColumnType::Text, ColumnType::Int32, ColumnType::DateTime, ColumnType::UnknownNumber, ColumnType::Int32},
+       {std::string("1"), std::string("7"), std::string("1970-01-01T00:00:00.001Z"), 2.5, std::int64_t{3}}},
+      {IntMode::Number,
+       {ColumnType::UnknownNumber, ColumnType::Int32, ColumnType::DateTime, ColumnType::UnknownNumber, ColumnType::Int32},
+       {std::int64_t{1}, std::int64_t{7}, std::string("1970-01-01T00:00:00.001Z"), 2.5, std::int64_t{3}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("input: int mode " + std::to_string(static_cast<int>(c.mode)));
+    ResultSet rs;
+    rs.columns = {{"one", ""}, {"i", "INTEGER"}, {"at", "DATETIME"}, {"f", ""}, {"r", "INT"}};
+    for (int k = 0; k < 40; ++k) {  // enough cells for the compact form to matter
+      rs.rows.push_back({std::int64_t{1}, std::int64_t{7}, std::int64_t{1}, 2.5, 3.75});
+    }
+    PrismaResult from_rows = to_prisma_result(ResultSet(rs), c.mode);
+    PrismaResult from_compact = to_prisma_result(compacted(rs), c.mode);
+    EXPECT_EQ(from_rows.column_types, c.types);
+    EXPECT_EQ(from_compact.column_types, c.types);
+    const std::vector<Row> got = from_compact.compact ? to_rows(*from_compact.compact) : from_compact.rows;
+    ASSERT_EQ(from_rows.rows.size(), 40U);
+    ASSERT_EQ(got.size(), 40U);
+    for (std::size_t i = 0; i < c.row0.size(); ++i) {
+      EXPECT_TRUE(same(from_rows.rows[39][i], c.row0[i])) << "cell " << i << ": " << describe(from_rows.rows[39][i]);
+      EXPECT_TRUE(same(got[39][i], c.row0[i])) << "cell " << i << ": " << describe(got[39][i]);
+    }
+  }
+}
+
 TEST(ColumnTypes, ToPrismaResultOfAStatementWithoutColumnsIsEmpty) {
   ResultSet rs;
   rs.rows_affected = 3;

@@ -1,0 +1,199 @@
+'use strict'
+// The createClient face: @libsql/client 0.17's Client over the native addon (no Prisma). The
+// addon converts values and errors (js_convert); this file shapes ResultSets and rows and
+// keeps the client's and transactions' closed state.
+const { native, call } = require('./native.js')
+const { LibsqlError, LibsqlBatchError } = require('./errors.js')
+
+/** A row as @libsql/client makes it: cells by index (non-enumerable) and by column name, and `length`. */
+function makeRow(cells, columns) {
+  const row = {}
+  Object.defineProperty(row, 'length', { value: cells.length })
+  for (let i = 0; i < cells.length; i++) {
+    const value = cells[i]
+    Object.defineProperty(row, i, { value })
+    const column = columns[i]
+    if (!Object.hasOwn(row, column)) {
+      Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true })
+    }
+  }
+  return row
+}
+
+function valueToJson(value) {
+  if (typeof value === 'bigint') return '' + value
+  if (value instanceof ArrayBuffer) return Buffer.from(value).toString('base64')
+  return value
+}
+
+class ResultSetImpl {
+  columns
+  columnTypes
+  rows
+  rowsAffected
+  lastInsertRowid
+  constructor(columns, columnTypes, rows, rowsAffected, lastInsertRowid) {
+    this.columns = columns
+    this.columnTypes = columnTypes
+    this.rows = rows
+    this.rowsAffected = rowsAffected
+    this.lastInsertRowid = lastInsertRowid
+  }
+  toJSON() {
+    return {
+      columns: this.columns,
+      columnTypes: this.columnTypes,
+      rows: this.rows.map((row) => Array.prototype.map.call(row, valueToJson)),
+      rowsAffected: this.rowsAffected,
+      lastInsertRowid: this.lastInsertRowid !== undefined ? '' + this.lastInsertRowid : null,
+    }
+  }
+}
+
+function resultSet(r) {
+  return new ResultSetImpl(r.columns, r.columnTypes, r.rows.map((cells) => makeRow(cells, r.columns)), r.rowsAffected, r.lastInsertRowid)
+}
+
+/** execute(stmt) / execute(sql, args) -> [sql, args]. */
+function normalize(stmtOrSql, args) {
+  if (typeof stmtOrSql === 'string') return [stmtOrSql, args ?? []]
+  if (Array.isArray(stmtOrSql)) return [stmtOrSql[0], stmtOrSql[1] ?? []]
+  if (stmtOrSql === null || typeof stmtOrSql !== 'object') {
+    throw new TypeError('execute() expects a SQL string or a { sql, args } statement')
+  }
+  return [stmtOrSql.sql, stmtOrSql.args ?? []]
+}
+
+function normalizeAll(stmts) {
+  if (!Array.isArray(stmts)) throw new TypeError('batch() expects an array of statements')
+  return stmts.map((s) => normalize(s))
+}
+
+const closedError = () => new LibsqlError('The client is closed', 'CLIENT_CLOSED')
+const txClosedError = () => new LibsqlError('The transaction is closed', 'TRANSACTION_CLOSED')
+
+/** A batch failure as the official's LibsqlBatchError (the failing statement's index is not known here). */
+function batchError(e) {
+  if (!(e instanceof LibsqlError)) return e
+  const message = e.code !== undefined && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message
+  return new LibsqlBatchError(message, undefined, e.code, e.extendedCode, e.rawCode, e.cause)
+}
+
+class Transaction {
+  #tx
+  #closed = false
+  #client
+  constructor(tx, client) {
+    this.#tx = tx
+    this.#client = client
+  }
+  get closed() {
+    return this.#closed || this.#client.closed
+  }
+  #check() {
+    if (this.closed) throw txClosedError()
+  }
+  async execute(stmtOrSql, args) {
+    this.#check()
+    const [sql, a] = normalize(stmtOrSql, args)
+    return resultSet(await call(native.clientTxExecute, this.#tx, sql, a))
+  }
+  async batch(stmts) {
+    this.#check()
+    try {
+      return (await call(native.clientTxBatch, this.#tx, normalizeAll(stmts))).map(resultSet)
+    } catch (e) {
+      throw batchError(e)
+    }
+  }
+  async executeMultiple(sql) {
+    this.#check()
+    if (typeof sql !== 'string') throw new TypeError('executeMultiple() expects a SQL string')
+    await this.batch(native.clientSplitStatements(sql).map((part) => [part, []]))
+  }
+  async commit() {
+    this.#check()
+    this.#closed = true
+    await call(native.clientTxCommit, this.#tx)
+  }
+  async rollback() {
+    if (this.#closed) return
+    this.#closed = true
+    await call(native.clientTxRollback, this.#tx)
+  }
+  close() {
+    if (this.#closed) return
+    this.#closed = true
+    call(native.clientTxRollback, this.#tx).catch(() => {})
+  }
+}
+
+class Client {
+  #native
+  #closed = false
+  protocol
+  constructor(config) {
+    this.protocol = native.clientCheckConfig(config).protocol
+    this.#native = call(native.clientOpen, config)
+    this.#native.catch(() => {}) // reported by the first call
+  }
+  get closed() {
+    return this.#closed
+  }
+  async #handle() {
+    if (this.#closed) throw closedError()
+    return this.#native
+  }
+  async execute(stmtOrSql, args) {
+    const h = await this.#handle()
+    const [sql, a] = normalize(stmtOrSql, args)
+    return resultSet(await call(native.clientExecute, h, sql, a))
+  }
+  async batch(stmts, mode = 'deferred') {
+    const h = await this.#handle()
+    try {
+      return (await call(native.clientBatch, h, normalizeAll(stmts), mode)).map(resultSet)
+    } catch (e) {
+      throw batchError(e)
+    }
+  }
+  async migrate(stmts) {
+    const h = await this.#handle()
+    const tx = new Transaction(await call(native.clientTransaction, h, 'deferred', false), this)
+    try {
+      const results = await tx.batch(stmts)
+      await tx.commit()
+      return results
+    } finally {
+      await tx.rollback().catch(() => {})
+    }
+  }
+  async transaction(mode = 'write') {
+    const h = await this.#handle()
+    return new Transaction(await call(native.clientTransaction, h, mode), this)
+  }
+  async executeMultiple(sql) {
+    const h = await this.#handle()
+    await call(native.clientExecuteMultiple, h, sql)
+  }
+  async sync() {
+    const h = await this.#handle()
+    return call(native.clientSync, h)
+  }
+  async reconnect() {
+    throw new LibsqlError('reconnect() is not implemented by libsql-cpp yet', 'NOT_IMPLEMENTED')
+  }
+  close() {
+    if (this.#closed) return
+    this.#closed = true
+    this.#native.then((h) => native.clientClose(h), () => {})
+  }
+}
+
+/** @libsql/client's createClient: `file:`, `:memory:` and remote URLs, on the libsql-cpp engine. */
+function createClient(config) {
+  if (config === null || typeof config !== 'object') throw new TypeError('Expected client configuration as object, got ' + typeof config)
+  return new Client(config)
+}
+
+module.exports = { createClient, LibsqlError, LibsqlBatchError }

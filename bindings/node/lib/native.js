@@ -1,0 +1,72 @@
+'use strict'
+// Loads the native addon once, for every face (lib/prisma.js, lib/client.js), and gives it the
+// row decoder of its packed results.
+const path = require('node:path')
+const { LibsqlError } = require('./errors.js')
+
+const native = require(process.env.LIBSQL_CPP_NATIVE ||
+  path.join(__dirname, '..', 'build', 'libsql_node.node'))
+
+/**
+ * Rows of a large result from the addon's packed form (bindings/node/src/row_pack.hpp): cells in
+ * row order; numbers from a Float64Array, text sliced from one string, blobs copied out of one
+ * byte range into a Uint8Array (with its own ArrayBuffer) each. A plain loop: V8 makes these
+ * arrays far faster than one Node-API call per cell, or JSON.parse.
+ */
+function decodeRows(buffer, numCount, textCount, blobCount, blobLen, text, rowCount, columnCount) {
+  const nums = new Float64Array(buffer, 0, numCount)
+  let at = numCount * 8
+  const textEnds = new Uint32Array(buffer, at, textCount)
+  at += textCount * 4
+  const blobEnds = new Uint32Array(buffer, at, blobCount)
+  at += blobCount * 4
+  const tags = new Uint8Array(buffer, at, rowCount * columnCount)
+  at += rowCount * columnCount
+  const blobs = new Uint8Array(buffer, at, blobLen)
+  const rows = new Array(rowCount)
+  let cell = 0
+  let num = 0
+  let textIndex = 0
+  let textStart = 0
+  let blobIndex = 0
+  let blobStart = 0
+  for (let i = 0; i < rowCount; i++) {
+    const row = new Array(columnCount)
+    for (let j = 0; j < columnCount; j++) {
+      switch (tags[cell++]) {
+        case 1:
+          row[j] = nums[num++]
+          break
+        case 2: {
+          const end = textEnds[textIndex++]
+          row[j] = text.slice(textStart, end)
+          textStart = end
+          break
+        }
+        case 3: {
+          const end = blobEnds[blobIndex++]
+          row[j] = blobs.slice(blobStart, end)
+          blobStart = end
+          break
+        }
+        default:
+          row[j] = null
+      }
+    }
+    rows[i] = row
+  }
+  return rows
+}
+native.setRowDecoder(decodeRows)
+native.setLibsqlErrorClass(LibsqlError)
+
+/** Calls the addon; an argument it refuses (a TypeError) becomes a rejection, as from an async method. */
+function call(fn, ...args) {
+  try {
+    return fn(...args)
+  } catch (e) {
+    return Promise.reject(e)
+  }
+}
+
+module.exports = { native, call }

@@ -1,0 +1,53 @@
+import type {
+  SqlDriverAdapter,
+  SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils'
+
+/** `@libsql/client`'s config, plus settings of the local engine. */
+export type Config = {
+  url: string
+  authToken?: string
+  syncUrl?: string
+  syncInterval?: number
+  encryptionKey?: string
+  tls?: boolean
+  intMode?: 'number' | 'bigint' | 'string'
+  concurrency?: number
+  timeout?: number
+  /** Local files: how long a write waits for another process's lock (ms, default 5000). */
+  busyTimeout?: number
+  /** Local files: PRAGMA synchronous (default 'full', like @libsql/client). */
+  synchronous?: 'off' | 'normal' | 'full' | 'extra'
+  /**
+   * Local files: 'wal' (default) switches the file to WAL, where reads run concurrently with
+   * writes on reader connections (the file stays in WAL mode); 'keep' leaves the file's mode
+   * as it is ('delete' for a new file, as @libsql/client does), and a file that is not in WAL
+   * mode then runs every statement on one connection, one at a time.
+   */
+  journalMode?: 'wal' | 'keep'
+  /** Local files: reader connections serving reads concurrently (default 2). */
+  readConnections?: number
+  /** Local databases: a statement seen to run within this many microseconds (few rows) may run
+   * on the JS thread afterwards, without a thread hop (default 60; 0 turns that path off). */
+  inlineMaxTime?: number
+  /** Embedded replica: after a forwarded write, wait until it is synced back (default true). */
+  readYourWrites?: boolean
+}
+
+/** What a sync of an embedded replica applied. */
+export type SyncResult = { frames_synced: number; frame_no?: number; revision: string }
+
+export type PrismaLibSqlOptions = {
+  timestampFormat?: 'iso8601' | 'unixepoch-ms'
+}
+
+/** Drop-in for `PrismaLibSql` of `@prisma/adapter-libsql`. */
+export declare class PrismaLibSql implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider: 'sqlite'
+  readonly adapterName: string
+  constructor(config: Config, options?: PrismaLibSqlOptions)
+  connect(): Promise<SqlDriverAdapter & { sync(): Promise<SyncResult> }>
+  connectToShadowDb(): Promise<SqlDriverAdapter>
+  /** Embedded replica ({ url: 'file:…', syncUrl }): syncs the adapters this factory connected. */
+  sync(): Promise<SyncResult>
+}
