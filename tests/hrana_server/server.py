@@ -88,6 +88,10 @@ def _fn(name, restype, *argtypes, optional=False):
 sqlite3_open_v2 = _fn("sqlite3_open_v2", _I, ctypes.c_char_p, ctypes.POINTER(_P), _I, ctypes.c_char_p)
 sqlite3_close_v2 = _fn("sqlite3_close_v2", _I, _P)
 sqlite3_busy_timeout = _fn("sqlite3_busy_timeout", _I, _P, _I)
+sqlite3_limit = _fn("sqlite3_limit", _I, _P, _I, _I)
+SQLITE_LIMIT_LENGTH = 0
+# sqld's limit on a string or blob (SQLITE_LIMIT_LENGTH), measured on sqld 0.24.32.
+SQLD_MAX_LENGTH = 5_000_000
 sqlite3_errmsg = _fn("sqlite3_errmsg", ctypes.c_char_p, _P)
 sqlite3_errstr = _fn("sqlite3_errstr", ctypes.c_char_p, _I)
 sqlite3_extended_errcode = _fn("sqlite3_extended_errcode", _I, _P)
@@ -120,6 +124,7 @@ sqlite3_stmt_readonly = _fn("sqlite3_stmt_readonly", _I, _P)
 sqlite3_stmt_isexplain = _fn("sqlite3_stmt_isexplain", _I, _P, optional=True)
 
 SQLITE_OK, SQLITE_ERROR, SQLITE_SCHEMA, SQLITE_ROW, SQLITE_DONE = 0, 1, 17, 100, 101
+SQLITE_TOOBIG = 18
 SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL = 1, 2, 3, 4, 5
 SQLITE_OPEN_READWRITE, SQLITE_OPEN_CREATE, SQLITE_OPEN_FULLMUTEX = 0x2, 0x4, 0x10000
 SQLITE_TRANSIENT = _P(-1)
@@ -175,6 +180,9 @@ class Conn:
         # libsql-server enables foreign keys on every connection (tursodatabase/libsql#981:
         # "it was always enabled in libsql-server by default").
         self.exec_simple("PRAGMA foreign_keys=ON")
+        # As on sqld: strings and blobs of at most 5,000,000 bytes, synchronous=NORMAL.
+        sqlite3_limit(db, SQLITE_LIMIT_LENGTH, SQLD_MAX_LENGTH)
+        self.exec_simple("PRAGMA synchronous=NORMAL")
 
     def close(self):
         if self.db:
@@ -272,7 +280,8 @@ class Emulation:
     """Knobs that pick between sqld's behaviour and alternatives."""
 
     extended_codes = False
-    ignore_want_rows = False
+    # sqld returns rows even when want_rows is false; --honour-want-rows drops them.
+    ignore_want_rows = True
 
 
 def _code_name(rc):
@@ -306,14 +315,27 @@ def prepare_error(sql, err, sqld_parser=True):
     if sqld_parser and rc & 0xFF == SQLITE_ERROR and _SYNTAX_RE.search(msg):
         m = _NEAR_RE.search(msg)
         if m:
-            line, col = _line_col(sql, offset)
+            # sqld points just past the offending token
+            line, col = _line_col(sql, offset + len(m.group(1).encode("utf-8")))
             detail = f"syntax error around L{line}:{col}: `{m.group(1)}`"
+        elif "incomplete input" in msg:
+            line, col = _line_col(sql, len(sql.rstrip().encode("utf-8")))
+            detail = f"unexpected end of input at ({line}, {col})"
         else:
             detail = msg
         return StmtError(f"SQL string could not be parsed: {detail}", "SQL_PARSE_ERROR")
     if rc & 0xFF == SQLITE_ERROR and offset >= 0:
         return StmtError(f"SQL input error: {msg} (at offset {offset})", "SQL_INPUT_ERROR")
     return sqlite_error(rc, msg)
+
+
+# Statements sqld's own parser refuses (it runs on a shared, managed database file).
+_UNSUPPORTED_RE = re.compile(r"\s*(?:VACUUM\b|ATTACH\b|DETACH\b|CREATE\s+TEMP(?:ORARY)?\b)", re.I)
+
+
+def check_supported(sql):
+    if _UNSUPPORTED_RE.match(sql):
+        raise StmtError(f"SQL string could not be parsed: unsupported statement: {sql.strip()}", "SQL_PARSE_ERROR")
 
 
 def is_syntax_error(err):
@@ -662,6 +684,7 @@ def stmt_to_query(conn, stmt, sqls):
         sqlite3_finalize(st)
     if err and is_syntax_error(err):
         raise prepare_error(pieces[0], err)
+    check_supported(pieces[0])
     if len(pieces) > 1:
         raise StmtError("SQL string contains more than one statement", "SQL_MANY_STATEMENTS")
     if stmt.named_args and stmt.args:
@@ -727,6 +750,8 @@ def bind_params(st, params):
                 return
             raise _args_invalid(f"value for parameter {name if name is not None else idx} not found")
         rc = _bind_value(st, idx, value)
+        if rc & 0xFF == SQLITE_TOOBIG:
+            raise _args_invalid("string or blob too big")
         if rc != SQLITE_OK:
             raise sqlite_error(rc, sqlite3_errstr(rc).decode("utf-8", "replace"))
 
@@ -847,6 +872,7 @@ def execute_sequence(conn, sql):
             sqlite3_finalize(st)
         if err and is_syntax_error(err):
             raise prepare_error(p, err)
+        check_supported(p)
     for p in pieces:
         q = Query()
         q.sql, q.params, q.want_rows = p, ("pos", []), False
@@ -1527,14 +1553,16 @@ def main(argv=None):
     ap.add_argument("--extended-codes", action="store_true",
                     help="report extended SQLite code names (sqld reports the primary code)")
     ap.add_argument("--ignore-want-rows", action="store_true",
-                    help="return rows even when want_rows is false (as sqld does)")
+                    help="(the default) return rows even when want_rows is false, as sqld does")
+    ap.add_argument("--honour-want-rows", action="store_true",
+                    help="return no rows when want_rows is false (sqld returns them)")
     ap.add_argument("--stdin-watch", choices=("auto", "on", "off"), default="auto",
                     help="exit when stdin closes (auto: only when stdin is a pipe)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
 
     Emulation.extended_codes = args.extended_codes
-    Emulation.ignore_want_rows = args.ignore_want_rows
+    Emulation.ignore_want_rows = not args.honour_want_rows
     hub = Hub(args)
     srv = Server((args.host, args.port), hub)
     port = srv.server_address[1]

