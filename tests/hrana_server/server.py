@@ -252,6 +252,17 @@ class ProtocolError(Exception):
     """sqld's ProtocolError: the whole HTTP request fails with 400 text/plain."""
 
 
+class InvalidUtf8(Exception):
+    """A text value that is not UTF-8: sqld fails the whole request with HTTP 500
+    {"error": "<Rust Utf8Error>"} (measured on sqld 0.24.32)."""
+
+
+def _utf8_error(data, e):
+    if e.reason == "unexpected end of data":
+        return f"incomplete utf-8 byte sequence from index {e.start}"
+    return f"invalid utf-8 sequence of {max(e.end - e.start, 1)} bytes from index {e.start}"
+
+
 class StreamExpired(Exception):
     """sqld's StreamError::StreamExpired."""
 
@@ -525,7 +536,10 @@ def value_to_proto(conn_stmt, i):
         p = sqlite3_column_text(conn_stmt, i)
         n = sqlite3_column_bytes(conn_stmt, i)
         data = ctypes.string_at(p, n) if p else b""
-        return {"type": "text", "value": data.decode("utf-8", "replace")}
+        try:
+            return {"type": "text", "value": data.decode("utf-8")}
+        except UnicodeDecodeError as e:
+            raise InvalidUtf8(_utf8_error(data, e)) from None
     if t == SQLITE_BLOB:
         p = sqlite3_column_blob(conn_stmt, i)
         n = sqlite3_column_bytes(conn_stmt, i)
@@ -1219,6 +1233,9 @@ class Hub:
         except ProtocolError as e:
             self.streams.drop(stream)
             return 400, "text/plain", str(e).encode()
+        except InvalidUtf8 as e:
+            self.streams.drop(stream)
+            return 500, "application/json", dumps({"error": str(e)})
         except Exception as e:  # noqa: BLE001 - internal failure
             self.streams.drop(stream)
             return 500, "text/plain", f"Internal Error: `{e!r}`".encode()

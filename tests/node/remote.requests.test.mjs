@@ -38,7 +38,7 @@ async function counted(db, log, fn) {
 
 /** The scenario: every operation measured on one warmed-up client over a fresh database. */
 async function measure(kind) {
-  const db = await freshDb({ remote: true })
+  const db = await freshDb({ remote: true, server: 'python' })
   const { factory, log } = recordingFactory(await makeAdapter(kind, db.url))
   const prisma = makePrisma(factory)
   try {

@@ -56,19 +56,12 @@ class Sqld {
   static bool available() { return std::filesystem::exists(binary()); }
   static const char* binary() { return LIBSQL_SQLD; }
 
-  /// Stops the server (SIGTERM, SIGKILL after 5 s) and reaps it. Idempotent.
+  /// Kills the server and reaps it. SIGKILL: its database is thrown away, and a graceful
+  /// shutdown waits for idle keep-alive connections to close. Idempotent.
   void stop_process() {
     if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 100; ++i) {  // bounded: 100 x 50 ms
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
     kill(pid_, SIGKILL);
+    int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
   }
