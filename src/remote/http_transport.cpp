@@ -136,6 +136,10 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
     std::string auth = "Authorization: Bearer " + t->request.auth_token;
     h = curl_slist_append(h, auth.c_str());
   }
+  if (!t->request.encryption_key.empty()) {
+    std::string key = "x-turso-encryption-key: " + t->request.encryption_key;
+    h = curl_slist_append(h, key.c_str());
+  }
   t->headers.reset(h);
   curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_POST, 1L);

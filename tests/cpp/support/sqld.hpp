@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -123,6 +124,43 @@ class Sqld {
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   int port_ = 0;
+};
+
+/// JWT auth for sqld as Turso does it: an Ed25519 key pair made by a small Node script
+/// (node:crypto), the public key written to `key_file` for `--auth-jwt-key-file`, and tokens.
+struct SqldJwt {
+  std::string key_file;
+  std::string valid;      ///< expires in an hour
+  std::string expired;    ///< expired an hour ago (sqld allows 60 s of leeway)
+  std::string wrong_key;  ///< valid, but signed by another key
+
+  /// Throws when node cannot make them.
+  static SqldJwt make(const std::filesystem::path& dir) {
+    SqldJwt jwt;
+    jwt.key_file = (dir / "jwt.pem").string();
+    const std::string script =
+        "const c=require('node:crypto'),fs=require('node:fs');"
+        "const b=(x)=>Buffer.from(x).toString('base64url');"
+        "const k=c.generateKeyPairSync('ed25519'),o=c.generateKeyPairSync('ed25519');"
+        "fs.writeFileSync(process.argv[1],k.publicKey.export({type:'spki',format:'pem'}));"
+        "const now=Math.floor(Date.now()/1000);"
+        "const t=(key,exp)=>{const h=b(JSON.stringify({alg:'EdDSA',typ:'JWT'})),"
+        "p=b(JSON.stringify({iat:now-7200,exp}));return h+'.'+p+'.'+b(c.sign(null,Buffer.from(h+'.'+p),key))};"
+        "console.log([t(k.privateKey,now+3600),t(k.privateKey,now-3600),t(o.privateKey,now+3600)].join('\\n'))";
+    const std::string command = "node -e \"" + script + "\" '" + jwt.key_file + "'";
+    FILE* p = popen(command.c_str(), "r");
+    if (p == nullptr) throw std::runtime_error("cannot run node");
+    std::string out;
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    const int rc = pclose(p);
+    std::istringstream lines(out);
+    std::getline(lines, jwt.valid);
+    std::getline(lines, jwt.expired);
+    std::getline(lines, jwt.wrong_key);
+    if (rc != 0 || jwt.wrong_key.empty()) throw std::runtime_error("node did not make the JWTs: " + out);
+    return jwt;
+  }
 };
 
 }  // namespace libsql::test
