@@ -1565,8 +1565,8 @@ def main(argv=None):
     ap.add_argument("--auth-token", default=None, help="require Authorization: Bearer <token>")
     ap.add_argument("--stream-expiry-secs", type=float, default=10.0)
     ap.add_argument("--busy-timeout-ms", type=int, default=5000)
-    ap.add_argument("--expired-status", type=int, default=500,
-                    help="HTTP status for STREAM_EXPIRED (sqld: 500)")
+    ap.add_argument("--expired-status", type=int, default=400,
+                    help="HTTP status for STREAM_EXPIRED (sqld 0.24.32: 400)")
     ap.add_argument("--extended-codes", action="store_true",
                     help="report extended SQLite code names (sqld reports the primary code)")
     ap.add_argument("--ignore-want-rows", action="store_true",
