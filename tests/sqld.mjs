@@ -9,6 +9,7 @@
 // never keeps the test process alive nor outlives it.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -156,4 +157,77 @@ export async function startSqld({ args = [], jwt = null } = {}) {
   }
   fs.rmSync(dir, { recursive: true, force: true })
   throw lastError
+}
+
+/**
+ * A proxy in front of a server (sqld) that counts what clients send, like the Python test
+ * server's GET /_stats: `pipeline_requests`, `streams_opened` (pipelines without a baton),
+ * `requests_per_stream` (by following the batons), `connections` (accepted from clients).
+ * Returns { url, stats(), resetStats(), close() }.
+ */
+export async function countingProxy(target) {
+  const { hostname, port } = new URL(target)
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+  let stats
+  let nextStream
+  const streamOf = new Map()
+  const resetStats = () => {
+    stats = { pipeline_requests: 0, streams_opened: 0, requests_per_stream: {}, connections: 0 }
+    nextStream = 1
+    streamOf.clear()
+  }
+  resetStats()
+  const server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      let stream = null
+      if (req.method === 'POST' && /\/pipeline$/.test(req.url)) {
+        stats.pipeline_requests++
+        let baton = null
+        try {
+          baton = JSON.parse(body).baton ?? null
+        } catch {}
+        stream = baton === null ? nextStream++ : (streamOf.get(baton) ?? `unknown-${nextStream++}`)
+        if (baton === null) stats.streams_opened++
+        stats.requests_per_stream[stream] = (stats.requests_per_stream[stream] ?? 0) + 1
+      }
+      // Uncompressed answers (sqld gzips them for clients that accept it), to read the batons.
+      const headers = { ...req.headers }
+      delete headers['accept-encoding']
+      const up = http.request({ hostname, port, path: req.url, method: req.method, headers, agent }, (r) => {
+        const out = []
+        r.on('data', (c) => out.push(c))
+        r.on('end', () => {
+          const answer = Buffer.concat(out)
+          if (stream !== null) {
+            try {
+              const baton = JSON.parse(answer).baton
+              if (baton) streamOf.set(baton, stream)
+            } catch {}
+          }
+          res.writeHead(r.statusCode, r.headers)
+          res.end(answer)
+        })
+      })
+      up.on('error', () => res.destroy())
+      up.end(body)
+    })
+  })
+  server.on('connection', () => {
+    stats.connections++
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  server.unref()
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stats: () => JSON.parse(JSON.stringify(stats)),
+    resetStats,
+    close: () => {
+      agent.destroy()
+      server.closeAllConnections?.()
+      server.close()
+    },
+  }
 }

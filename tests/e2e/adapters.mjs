@@ -25,7 +25,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@libsql/client'
-import { startSqld } from '../sqld.mjs'
+import { countingProxy, startSqld } from '../sqld.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
@@ -127,8 +127,8 @@ export async function makeAdapter(kind, url, options, config = {}) {
  * stops the server and removes the directory; it returns a promise that settles once both are
  * done (awaiting it is optional: the directory is removed at once).
  */
-export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, server: which = REMOTE_SERVER ?? 'python', serverArgs = [], jwt = null } = {}) {
-  if (remote && which === 'sqld') return freshSqld(sql, serverArgs, jwt)
+export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, server: which = REMOTE_SERVER ?? 'python', serverArgs = [], jwt = null, counting = false } = {}) {
+  if (remote && which === 'sqld') return freshSqld(sql, serverArgs, jwt, counting)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-cpp-e2e-'))
   const file = path.join(dir, 'test.db')
   const fileUrl = `file:${file}`
@@ -160,21 +160,39 @@ export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, server: wh
 
 /**
  * freshDb() on a fresh sqld: the schema goes in over HTTP, through @libsql/client. `jwt` (from
- * tests/sqld.mjs jwtKeyPair()) turns on JWT auth.
+ * tests/sqld.mjs jwtKeyPair()) turns on JWT auth; `counting` puts a proxy in front that counts
+ * requests (server.stats(), server.control({ reset_stats: true }), as on the Python server).
  */
-async function freshSqld(sql, args, jwt) {
+async function freshSqld(sql, args, jwt, counting) {
   const sqld = await startSqld({ args, jwt })
+  let proxy = null
   try {
     if (sql) await withLibsql(sqld.url, (client) => client.executeMultiple(sql), jwt ? { authToken: jwt.sign() } : {})
+    if (counting) proxy = await countingProxy(sqld.url)
   } catch (e) {
     await sqld.stop()
     throw e
   }
   const pythonOnly = (what) => async () => {
-    throw new Error(`${what}() needs the Python Hrana test server: freshDb({ server: 'python' })`)
+    throw new Error(`${what}() needs the Python Hrana test server (freshDb({ server: 'python' })) or, for request counts, freshDb({ counting: true })`)
   }
-  const server = { url: sqld.url, port: sqld.port, pid: sqld.pid, kind: 'sqld', stop: sqld.stop, stats: pythonOnly('stats'), control: pythonOnly('control') }
-  return { dir: sqld.dir, file: null, fileUrl: null, url: sqld.url, server, cleanup: () => sqld.stop() }
+  const url = proxy?.url ?? sqld.url
+  const stop = async () => {
+    proxy?.close()
+    await sqld.stop()
+  }
+  const server = {
+    url, port: Number(new URL(url).port), pid: sqld.pid, kind: 'sqld', stop,
+    stats: proxy ? async () => proxy.stats() : pythonOnly('stats'),
+    control: proxy
+      ? async (body) => {
+        if (Object.keys(body).some((k) => k !== 'reset_stats')) return pythonOnly('control')()
+        if (body.reset_stats) proxy.resetStats()
+        return 'ok'
+      }
+      : pythonOnly('control'),
+  }
+  return { dir: sqld.dir, file: null, fileUrl: null, url, server, cleanup: stop }
 }
 
 const SERVER_SCRIPT = path.join(here, '..', 'hrana_server', 'server.py')
