@@ -40,6 +40,7 @@ const CASES = [
   ['batch conditions', [[{ type: 'batch', batch: { steps: [{ stmt: { sql: 'BEGIN' } }, { condition: { type: 'ok', step: 0 }, stmt: { sql: "INSERT INTO t (a) VALUES ('b1')" } }, { condition: { type: 'ok', step: 1 }, stmt: { sql: "INSERT INTO t (a) VALUES ('b1')" } }, { condition: { type: 'error', step: 2 }, stmt: { sql: 'ROLLBACK' } }, { condition: { type: 'not', cond: { type: 'ok', step: 3 } }, stmt: { sql: 'COMMIT' } }, { condition: { type: 'and', conds: [] }, stmt: { sql: 'SELECT 2' } }, { condition: { type: 'or', conds: [] }, stmt: { sql: 'SELECT 3' } }] } }, ex("SELECT count(*) FROM t WHERE a = 'b1'"), close]]],
   ['a transaction over three pipelines', [[ex('BEGIN'), ex("INSERT INTO t (a) VALUES ('tx')")], [ex("SELECT count(*) FROM t WHERE a = 'tx'")], [ex('ROLLBACK'), close]]],
   ['a stream closed with its transaction open rolls back', [[ex('BEGIN'), ex("INSERT INTO t (a) VALUES ('open')")], [close], [ex("SELECT count(*) FROM t WHERE a = 'open'"), close]]],
+  ['BEGIN READONLY (libSQL) is a deferred transaction that still writes', [[ex('BEGIN READONLY'), ex("INSERT INTO t (a) VALUES ('ro')"), ex('COMMIT'), ex("SELECT count(*) FROM t WHERE a = 'ro'"), close]]],
   ['text that is not UTF-8', [[ex("SELECT CAST(X'61ff62' AS TEXT)"), close]]],
   ['unknown request type', [[{ type: 'bogus' }, close]]],
 ]

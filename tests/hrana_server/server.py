@@ -344,6 +344,9 @@ def prepare_error(sql, err, sqld_parser=True):
 _UNSUPPORTED_RE = re.compile(r"\s*(?:VACUUM\b|ATTACH\b|DETACH\b|CREATE\s+TEMP(?:ORARY)?\b)", re.I)
 
 
+_BEGIN_READONLY_RE = re.compile(r"\s*BEGIN\s+READONLY\s*;?\s*$", re.I)
+
+
 def check_supported(sql):
     if _UNSUPPORTED_RE.match(sql):
         raise StmtError(f"SQL string could not be parsed: unsupported statement: {sql.strip()}", "SQL_PARSE_ERROR")
@@ -691,6 +694,10 @@ def stmt_to_query(conn, stmt, sqls):
     pieces = split_statements(sql)
     if not pieces:
         raise StmtError("SQL string does not contain any statement", "SQL_NO_STATEMENT")
+    # libSQL's `BEGIN READONLY`: sqld 0.24.32 accepts it and runs a deferred transaction
+    # (writes in it still succeed, measured)
+    if _BEGIN_READONLY_RE.match(pieces[0]):
+        pieces[0] = "BEGIN DEFERRED"
     # sqld parses with its own parser first: a syntax error in the first
     # statement is SQL_PARSE_ERROR, any further statement SQL_MANY_STATEMENTS.
     st, err = conn.prepare(pieces[0])
