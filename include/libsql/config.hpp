@@ -30,13 +30,15 @@ struct Config {
   std::chrono::seconds sync_interval{0};      ///< periodic sync of an embedded replica; 0 = off
   bool read_your_writes = true;               ///< replica: a write returns after it synced back
   std::string encryption_key{};               ///< not supported by stock SQLite: must stay empty
+  std::string remote_encryption_key{};        ///< remote: sent as `x-turso-encryption-key` (client 0.17's remoteEncryptionKey)
   std::optional<bool> tls{};                  ///< overrides the scheme's TLS choice (as `?tls=`)
   IntMode int_mode = IntMode::Number;         ///< for bindings; the C++ API always has int64
   int concurrency = 20;                       ///< max parallel remote requests
   std::chrono::milliseconds timeout{0};       ///< remote request timeout; 0 = none
 
   // Local engine settings (not in @libsql/client).
-  std::chrono::milliseconds busy_timeout{5000};  ///< how long a write waits for a lock
+  std::chrono::milliseconds busy_timeout{5000};  ///< how long a write waits for a lock (remote:
+                                                 ///< a transaction for the client's previous one)
   Synchronous synchronous = Synchronous::Full;   ///< durability of a local file
   int read_connections = 2;                      ///< reader pool size for a file (>= 1)
   int statement_cache_size = 128;                ///< prepared statements kept per connection

@@ -102,6 +102,13 @@ void HttpTransport::post(HttpRequest request, Callback<HttpResponse> done) {
   t->done(client_closed_error());
 }
 
+void HttpTransport::at(std::chrono::steady_clock::time_point when, std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return;
+  timers_.emplace(when, std::move(fn));
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+}
+
 bool HttpTransport::on_io_thread() const noexcept { return io_.get_id() == std::this_thread::get_id(); }
 
 void HttpTransport::close() {
@@ -128,6 +135,10 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
   if (!t->request.auth_token.empty()) {
     std::string auth = "Authorization: Bearer " + t->request.auth_token;
     h = curl_slist_append(h, auth.c_str());
+  }
+  if (!t->request.encryption_key.empty()) {
+    std::string key = "x-turso-encryption-key: " + t->request.encryption_key;
+    h = curl_slist_append(h, key.c_str());
   }
   t->headers.reset(h);
   curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
@@ -207,10 +218,21 @@ void HttpTransport::run() {
   auto* multi = static_cast<CURLM*>(multi_);
   for (;;) {
     std::deque<std::unique_ptr<Transfer>> starting;
+    std::vector<std::function<void()>> due;
+    int wait_ms = 1000;
     bool stopping = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       stopping = stopping_;
+      const auto now = std::chrono::steady_clock::now();
+      while (!stopping && !timers_.empty() && timers_.begin()->first <= now) {
+        due.push_back(std::move(timers_.begin()->second));
+        timers_.erase(timers_.begin());
+      }
+      if (!timers_.empty()) {
+        auto until = std::chrono::ceil<std::chrono::milliseconds>(timers_.begin()->first - now).count();
+        wait_ms = static_cast<int>(std::clamp<long long>(until, 0, wait_ms));
+      }
       while (!stopping && !queue_.empty() &&
              active_ + static_cast<int>(starting.size()) < options_.concurrency) {
         starting.push_back(std::move(queue_.front()));
@@ -219,6 +241,8 @@ void HttpTransport::run() {
     }
     if (stopping) break;
     for (auto& t : starting) start_transfer(std::move(t));
+    for (auto& fn : due) fn();  // what they post wakes the poll below
+    due.clear();
     int running = 0;
     curl_multi_perform(multi, &running);
     int left = 0;
@@ -228,14 +252,17 @@ void HttpTransport::run() {
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
       finish_transfer(t, msg->data.result);
     }
-    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
   }
   // Stopping: fail everything still queued or in flight.
   std::deque<std::unique_ptr<Transfer>> rest;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
     rest.swap(queue_);
+    dropped.swap(timers_);  // destroyed outside the lock
   }
+  dropped.clear();
   for (auto& t : rest) t->done(client_closed_error());
   for (Transfer* t : in_flight_) {
     curl_multi_remove_handle(multi, t->easy.get());

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,7 @@ struct HttpRequest {
   std::string url{};
   std::string body{};
   std::string auth_token{};  ///< sent as `Authorization: Bearer`; never logged
+  std::string encryption_key{};  ///< sent as `x-turso-encryption-key`; never logged
   std::string content_type = "application/json";
   /// May libcurl resend the request when a reused connection dies before any byte of the
   /// answer? Only when running it twice cannot change the database (see remote_engine.cpp).
@@ -47,6 +49,9 @@ class HttpTransport {
   ~HttpTransport();
 
   void post(HttpRequest request, Callback<HttpResponse> done);
+  /// Runs `fn` on the I/O thread at `when` (or soon after); dropped, never run, once the
+  /// transport closes.
+  void at(std::chrono::steady_clock::time_point when, std::function<void()> fn);
   /// Fails queued and in-flight requests with CLIENT_CLOSED and stops the I/O thread.
   void close();
   /// True on the I/O thread (where callbacks run): the transport must not be destroyed there.
@@ -62,6 +67,7 @@ class HttpTransport {
   void* multi_ = nullptr;  // CURLM*, owned by the I/O thread once it runs
   std::mutex mu_;
   std::deque<std::unique_ptr<Transfer>> queue_;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> timers_;
   bool stopping_ = false;
   int active_ = 0;                           // I/O thread only
   std::unordered_set<Transfer*> in_flight_;  // I/O thread only

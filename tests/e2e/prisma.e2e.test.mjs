@@ -15,6 +15,7 @@
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { adapterKinds, makeAdapter, freshDb, makePrisma, loadPrismaModule, recordingFactory, withLibsql, rejection, REMOTE, remoteOnly } from './adapters.mjs'
+import { jwtKeyPair } from '../sqld.mjs'
 
 const { Prisma } = loadPrismaModule()
 const kinds = await adapterKinds()
@@ -432,10 +433,10 @@ for (const { kind, skip } of kinds) {
         assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: near "SELEC": syntax error`/)
       } else if (official) {
         // the server's own parser rejects it (sqld: SQL_PARSE_ERROR), and the code is lost
-        assert.match(e.message, /Raw query failed\. Code: `N\/A`\. Message: `SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:1: `SELEC``/)
+        assert.match(e.message, /Raw query failed\. Code: `N\/A`\. Message: `SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:6: `SELEC``/)
       } else {
         // ours: SQLITE_ERROR (1) as locally; the text after it is the server parser's message
-        assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: syntax error around L1:1: `SELEC``/)
+        assert.match(e.message, /Raw query failed\. Code: `1`\. Message: `SQLITE_ERROR: syntax error around L1:6: `SELEC``/)
       }
       await prisma.tag.create({ data: { name: 'dup' } })
       const u = await rejection(prisma.$executeRaw`INSERT INTO Tag (name) VALUES ('dup')`)
@@ -543,6 +544,47 @@ for (const { kind, skip } of kinds) {
     })
   })
 
+  describe(`[${kind}] Prisma Client on sqld with JWT auth (as Turso)`, { skip }, () => {
+    it('a valid token works; a missing, expired or foreign one is P1000 (official: P2039), never showing the token', async () => {
+      const jwt = jwtKeyPair()
+      const db = await freshDb({ remote: true, server: 'sqld', jwt })
+      try {
+        const now = Math.floor(Date.now() / 1000)
+        const good = jwt.sign({ exp: now + 3600 })
+        const cases = [
+          ['missing', undefined, 'Expected authorization header but none given'],
+          ['expired', jwt.sign({ iat: now - 7200, exp: now - 3600 }), 'The JWT has expired'],
+          ['foreign', jwtKeyPair().sign(), 'The JWT is invalid'],
+        ]
+        for (const [name, authToken, reason] of cases) {
+          const prisma = makePrisma(await makeAdapter(kind, db.url, undefined, authToken ? { authToken } : {}))
+          try {
+            const e = await rejection(prisma.user.count())
+            if (official) {
+              assert.equal(e.code, 'P2039', name)
+            } else {
+              assert.equal(e.code, 'P1000', name)
+              assert.deepEqual({ ...e.meta.driverAdapterError.cause }, { kind: 'AuthenticationFailed', originalCode: 'AUTH_FAILED', originalMessage: `AUTH_FAILED: the server rejected the credentials (HTTP 401): Unauthorized: \`${reason}\`` }, name)
+            }
+            if (authToken) assert.ok(!`${e.message} ${JSON.stringify(e.meta)}`.includes(authToken.split('.')[2]), `${name}: the token is not shown`)
+          } finally {
+            await prisma.$disconnect()
+          }
+        }
+        const prisma = makePrisma(await makeAdapter(kind, db.url, undefined, { authToken: good }))
+        try {
+          await prisma.user.create({ data: { email: 'jwt@x.io' } })
+          await prisma.$transaction(async (tx) => tx.user.update({ where: { email: 'jwt@x.io' }, data: { name: 'ok' } }))
+          assert.equal((await prisma.user.findUnique({ where: { email: 'jwt@x.io' } })).name, 'ok')
+        } finally {
+          await prisma.$disconnect()
+        }
+      } finally {
+        await db.cleanup()
+      }
+    })
+  })
+
   describe(`[${kind}] Prisma Client over Hrana: connection failures`, { skip: skip || remoteOnly('needs the Hrana test server') }, () => {
     it('a server that went away is P1001 (official: a bare TypeError "fetch failed")', async () => {
       const db = await freshDb()
@@ -568,7 +610,7 @@ for (const { kind, skip } of kinds) {
     })
 
     it('a missing or wrong auth token is P1000 (official: P2039 "SERVER_ERROR: ... 401")', async () => {
-      const db = await freshDb({ serverArgs: ['--auth-token', 'sekrit'] })
+      const db = await freshDb({ server: 'python', serverArgs: ['--auth-token', 'sekrit'] })
       try {
         for (const config of [{}, { authToken: 'wrong' }]) {
           const prisma = makePrisma(await makeAdapter(kind, db.url, undefined, config))
@@ -579,7 +621,8 @@ for (const { kind, skip } of kinds) {
               assert.deepEqual(e.meta.driverAdapterError.cause, officialHranaCause('SERVER_ERROR: Server returned HTTP status 401'))
             } else {
               assert.equal(e.code, 'P1000')
-              assert.deepEqual({ ...e.meta.driverAdapterError.cause }, { kind: 'AuthenticationFailed', originalCode: 'AUTH_FAILED', originalMessage: 'AUTH_FAILED: the server rejected the credentials (HTTP 401)' })
+              const reason = config.authToken ? 'The JWT is invalid' : 'Expected authorization header but none given'
+              assert.deepEqual({ ...e.meta.driverAdapterError.cause }, { kind: 'AuthenticationFailed', originalCode: 'AUTH_FAILED', originalMessage: `AUTH_FAILED: the server rejected the credentials (HTTP 401): Unauthorized: \`${reason}\`` })
             }
           } finally {
             await prisma.$disconnect()

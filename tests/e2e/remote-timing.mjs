@@ -31,7 +31,7 @@ for (const { kind, skip } of await adapterKinds()) {
     console.error(`skipping ${kind}: ${skip}`)
     continue
   }
-  const db = await freshDb({ remote: true })
+  const db = await freshDb({ remote: true, server: 'python' })
   const prisma = makePrisma(await makeAdapter(kind, db.url))
   try {
     for (let i = 0; i < 16; i++) await prisma.user.create({ data: { email: `u${i}@x.io` } })

@@ -88,6 +88,10 @@ def _fn(name, restype, *argtypes, optional=False):
 sqlite3_open_v2 = _fn("sqlite3_open_v2", _I, ctypes.c_char_p, ctypes.POINTER(_P), _I, ctypes.c_char_p)
 sqlite3_close_v2 = _fn("sqlite3_close_v2", _I, _P)
 sqlite3_busy_timeout = _fn("sqlite3_busy_timeout", _I, _P, _I)
+sqlite3_limit = _fn("sqlite3_limit", _I, _P, _I, _I)
+SQLITE_LIMIT_LENGTH = 0
+# sqld's limit on a string or blob (SQLITE_LIMIT_LENGTH), measured on sqld 0.24.32.
+SQLD_MAX_LENGTH = 5_000_000
 sqlite3_errmsg = _fn("sqlite3_errmsg", ctypes.c_char_p, _P)
 sqlite3_errstr = _fn("sqlite3_errstr", ctypes.c_char_p, _I)
 sqlite3_extended_errcode = _fn("sqlite3_extended_errcode", _I, _P)
@@ -120,6 +124,7 @@ sqlite3_stmt_readonly = _fn("sqlite3_stmt_readonly", _I, _P)
 sqlite3_stmt_isexplain = _fn("sqlite3_stmt_isexplain", _I, _P, optional=True)
 
 SQLITE_OK, SQLITE_ERROR, SQLITE_SCHEMA, SQLITE_ROW, SQLITE_DONE = 0, 1, 17, 100, 101
+SQLITE_TOOBIG = 18
 SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL = 1, 2, 3, 4, 5
 SQLITE_OPEN_READWRITE, SQLITE_OPEN_CREATE, SQLITE_OPEN_FULLMUTEX = 0x2, 0x4, 0x10000
 SQLITE_TRANSIENT = _P(-1)
@@ -175,6 +180,9 @@ class Conn:
         # libsql-server enables foreign keys on every connection (tursodatabase/libsql#981:
         # "it was always enabled in libsql-server by default").
         self.exec_simple("PRAGMA foreign_keys=ON")
+        # As on sqld: strings and blobs of at most 5,000,000 bytes, synchronous=NORMAL.
+        sqlite3_limit(db, SQLITE_LIMIT_LENGTH, SQLD_MAX_LENGTH)
+        self.exec_simple("PRAGMA synchronous=NORMAL")
 
     def close(self):
         if self.db:
@@ -244,6 +252,17 @@ class ProtocolError(Exception):
     """sqld's ProtocolError: the whole HTTP request fails with 400 text/plain."""
 
 
+class InvalidUtf8(Exception):
+    """A text value that is not UTF-8: sqld fails the whole request with HTTP 500
+    {"error": "<Rust Utf8Error>"} (measured on sqld 0.24.32)."""
+
+
+def _utf8_error(data, e):
+    if e.reason == "unexpected end of data":
+        return f"incomplete utf-8 byte sequence from index {e.start}"
+    return f"invalid utf-8 sequence of {max(e.end - e.start, 1)} bytes from index {e.start}"
+
+
 class StreamExpired(Exception):
     """sqld's StreamError::StreamExpired."""
 
@@ -272,7 +291,8 @@ class Emulation:
     """Knobs that pick between sqld's behaviour and alternatives."""
 
     extended_codes = False
-    ignore_want_rows = False
+    # sqld returns rows even when want_rows is false; --honour-want-rows drops them.
+    ignore_want_rows = True
 
 
 def _code_name(rc):
@@ -306,14 +326,30 @@ def prepare_error(sql, err, sqld_parser=True):
     if sqld_parser and rc & 0xFF == SQLITE_ERROR and _SYNTAX_RE.search(msg):
         m = _NEAR_RE.search(msg)
         if m:
-            line, col = _line_col(sql, offset)
+            # sqld points just past the offending token
+            line, col = _line_col(sql, offset + len(m.group(1).encode("utf-8")))
             detail = f"syntax error around L{line}:{col}: `{m.group(1)}`"
+        elif "incomplete input" in msg:
+            line, col = _line_col(sql, len(sql.rstrip().encode("utf-8")))
+            detail = f"unexpected end of input at ({line}, {col})"
         else:
             detail = msg
         return StmtError(f"SQL string could not be parsed: {detail}", "SQL_PARSE_ERROR")
     if rc & 0xFF == SQLITE_ERROR and offset >= 0:
         return StmtError(f"SQL input error: {msg} (at offset {offset})", "SQL_INPUT_ERROR")
     return sqlite_error(rc, msg)
+
+
+# Statements sqld's own parser refuses (it runs on a shared, managed database file).
+_UNSUPPORTED_RE = re.compile(r"\s*(?:VACUUM\b|ATTACH\b|DETACH\b|CREATE\s+TEMP(?:ORARY)?\b)", re.I)
+
+
+_BEGIN_READONLY_RE = re.compile(r"\s*BEGIN\s+READONLY\s*;?\s*$", re.I)
+
+
+def check_supported(sql):
+    if _UNSUPPORTED_RE.match(sql):
+        raise StmtError(f"SQL string could not be parsed: unsupported statement: {sql.strip()}", "SQL_PARSE_ERROR")
 
 
 def is_syntax_error(err):
@@ -503,7 +539,10 @@ def value_to_proto(conn_stmt, i):
         p = sqlite3_column_text(conn_stmt, i)
         n = sqlite3_column_bytes(conn_stmt, i)
         data = ctypes.string_at(p, n) if p else b""
-        return {"type": "text", "value": data.decode("utf-8", "replace")}
+        try:
+            return {"type": "text", "value": data.decode("utf-8")}
+        except UnicodeDecodeError as e:
+            raise InvalidUtf8(_utf8_error(data, e)) from None
     if t == SQLITE_BLOB:
         p = sqlite3_column_blob(conn_stmt, i)
         n = sqlite3_column_bytes(conn_stmt, i)
@@ -655,6 +694,10 @@ def stmt_to_query(conn, stmt, sqls):
     pieces = split_statements(sql)
     if not pieces:
         raise StmtError("SQL string does not contain any statement", "SQL_NO_STATEMENT")
+    # libSQL's `BEGIN READONLY`: sqld 0.24.32 accepts it and runs a deferred transaction
+    # (writes in it still succeed, measured)
+    if _BEGIN_READONLY_RE.match(pieces[0]):
+        pieces[0] = "BEGIN DEFERRED"
     # sqld parses with its own parser first: a syntax error in the first
     # statement is SQL_PARSE_ERROR, any further statement SQL_MANY_STATEMENTS.
     st, err = conn.prepare(pieces[0])
@@ -662,6 +705,7 @@ def stmt_to_query(conn, stmt, sqls):
         sqlite3_finalize(st)
     if err and is_syntax_error(err):
         raise prepare_error(pieces[0], err)
+    check_supported(pieces[0])
     if len(pieces) > 1:
         raise StmtError("SQL string contains more than one statement", "SQL_MANY_STATEMENTS")
     if stmt.named_args and stmt.args:
@@ -727,6 +771,8 @@ def bind_params(st, params):
                 return
             raise _args_invalid(f"value for parameter {name if name is not None else idx} not found")
         rc = _bind_value(st, idx, value)
+        if rc & 0xFF == SQLITE_TOOBIG:
+            raise _args_invalid("string or blob too big")
         if rc != SQLITE_OK:
             raise sqlite_error(rc, sqlite3_errstr(rc).decode("utf-8", "replace"))
 
@@ -847,6 +893,7 @@ def execute_sequence(conn, sql):
             sqlite3_finalize(st)
         if err and is_syntax_error(err):
             raise prepare_error(p, err)
+        check_supported(p)
     for p in pieces:
         q = Query()
         q.sql, q.params, q.want_rows = p, ("pos", []), False
@@ -1156,7 +1203,7 @@ class Hub:
         if self.auth_token is None:
             return None
         if header is None:
-            why = "The `Authorization` HTTP header is required but was not specified"
+            why = "Expected authorization header but none given"  # sqld 0.24.32's words
         elif " " not in header:
             why = "The `Authorization` HTTP header has invalid value"
         else:
@@ -1193,6 +1240,9 @@ class Hub:
         except ProtocolError as e:
             self.streams.drop(stream)
             return 400, "text/plain", str(e).encode()
+        except InvalidUtf8 as e:
+            self.streams.drop(stream)
+            return 500, "application/json", dumps({"error": str(e)})
         except Exception as e:  # noqa: BLE001 - internal failure
             self.streams.drop(stream)
             return 500, "text/plain", f"Internal Error: `{e!r}`".encode()
@@ -1522,19 +1572,21 @@ def main(argv=None):
     ap.add_argument("--auth-token", default=None, help="require Authorization: Bearer <token>")
     ap.add_argument("--stream-expiry-secs", type=float, default=10.0)
     ap.add_argument("--busy-timeout-ms", type=int, default=5000)
-    ap.add_argument("--expired-status", type=int, default=500,
-                    help="HTTP status for STREAM_EXPIRED (sqld: 500)")
+    ap.add_argument("--expired-status", type=int, default=400,
+                    help="HTTP status for STREAM_EXPIRED (sqld 0.24.32: 400)")
     ap.add_argument("--extended-codes", action="store_true",
                     help="report extended SQLite code names (sqld reports the primary code)")
     ap.add_argument("--ignore-want-rows", action="store_true",
-                    help="return rows even when want_rows is false (as sqld does)")
+                    help="(the default) return rows even when want_rows is false, as sqld does")
+    ap.add_argument("--honour-want-rows", action="store_true",
+                    help="return no rows when want_rows is false (sqld returns them)")
     ap.add_argument("--stdin-watch", choices=("auto", "on", "off"), default="auto",
                     help="exit when stdin closes (auto: only when stdin is a pipe)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
 
     Emulation.extended_codes = args.extended_codes
-    Emulation.ignore_want_rows = args.ignore_want_rows
+    Emulation.ignore_want_rows = not args.honour_want_rows
     hub = Hub(args)
     srv = Server((args.host, args.port), hub)
     port = srv.server_address[1]

@@ -331,7 +331,7 @@ for (const { kind, skip } of kinds) {
       await withAdapter(kind, async (adapter) => {
         const e = await rejection(adapter.executeScript('CREAT TABLE x (a)'))
         // over Hrana the server's own parser words the message (sqld: SQL_PARSE_ERROR)
-        const text = REMOTE ? 'syntax error around L1:1: `CREAT`' : 'near "CREAT": syntax error'
+        const text = REMOTE ? 'syntax error around L1:6: `CREAT`' : 'near "CREAT": syntax error'
         assert.deepEqual(payload(e), remoteOfficial ? officialHrana(`SQL_PARSE_ERROR: SQL string could not be parsed: ${text}`) : {
           originalCode: '1',
           originalMessage: `SQLITE_ERROR: ${text}`,
@@ -391,9 +391,9 @@ for (const { kind, skip } of kinds) {
         name: 'syntax error',
         sql: 'SELEC 1',
         want: { originalCode: '1', originalMessage: 'SQLITE_ERROR: near "SELEC": syntax error', kind: 'sqlite', extendedCode: 1, message: 'SQLITE_ERROR: near "SELEC": syntax error' },
-        remoteOfficial: officialHrana('SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:1: `SELEC`'),
+        remoteOfficial: officialHrana('SQL_PARSE_ERROR: SQL string could not be parsed: syntax error around L1:6: `SELEC`'),
         // the server's parser words it; ours keeps SQLITE_ERROR (1) as locally
-        remoteOurs: { originalCode: '1', originalMessage: 'SQLITE_ERROR: syntax error around L1:1: `SELEC`', kind: 'sqlite', extendedCode: 1, message: 'SQLITE_ERROR: syntax error around L1:1: `SELEC`' },
+        remoteOurs: { originalCode: '1', originalMessage: 'SQLITE_ERROR: syntax error around L1:6: `SELEC`', kind: 'sqlite', extendedCode: 1, message: 'SQLITE_ERROR: syntax error around L1:6: `SELEC`' },
       },
       {
         name: 'check constraint (275)',

@@ -63,9 +63,12 @@ describe('large results: same values as the official adapter', { skip: !(await b
 
 describe('[ours] large results: what the official adapter cannot return', { skip: ours?.skip }, () => {
   it('NUL bytes, invalid UTF-8 and integers beyond 2^53 look the same packed and cell by cell', async () => {
+    // Over Hrana a text value that is not UTF-8 fails the whole request on sqld (HTTP 500,
+    // "invalid utf-8 sequence ..."): there the rows hold valid text only.
+    const x = REMOTE ? "'a?b'" : "CAST(X'61ff62' AS TEXT)"
     const db = await freshDb({ sql: `${SCHEMA}
       INSERT INTO "V" ("id", "i", "t", "x") WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 40)
-      SELECT n, 9007199254740993 + n, 'nul' || char(0) || 'inside ' || n, CAST(X'61ff62' AS TEXT) FROM k;` })
+      SELECT n, 9007199254740993 + n, 'nul' || char(0) || 'inside ' || n, ${x} FROM k;` })
     const adapter = await (await makeAdapter('ours', db.url)).connect()
     try {
       const one = await adapter.queryRaw(q(ALL, [1]))

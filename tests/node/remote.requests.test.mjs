@@ -1,6 +1,7 @@
 // HTTP round trips per Prisma operation over Hrana, counted by the Hrana test server
-// (GET /_stats: pipeline_requests, requests_per_stream, connections), for ours and the official
-// adapter. Always remote: every test starts its own server (whatever E2E_REMOTE says).
+// (GET /_stats: pipeline_requests, requests_per_stream, connections) and on sqld by a counting
+// proxy in front of it (tests/sqld.mjs), for ours and the official adapter. Always remote: every
+// test starts its own servers (whatever E2E_REMOTE says).
 //
 // What ours must do (docs/hrana.md §6, the remote issue):
 //  - a query outside a transaction is one POST (execute + close on a new stream);
@@ -37,8 +38,8 @@ async function counted(db, log, fn) {
 }
 
 /** The scenario: every operation measured on one warmed-up client over a fresh database. */
-async function measure(kind) {
-  const db = await freshDb({ remote: true })
+async function measure(kind, server) {
+  const db = await freshDb({ remote: true, server, counting: true })
   const { factory, log } = recordingFactory(await makeAdapter(kind, db.url))
   const prisma = makePrisma(factory)
   try {
@@ -71,14 +72,16 @@ async function measure(kind) {
   }
 }
 
-const measured = {}
+const measured = { python: {}, sqld: {} }
+const SERVERS = { python: 'Hrana test server', sqld: 'sqld, counted by a proxy' }
 const OPS = ['findUnique', 'create', 'interactive3', 'batch3', 'findUnique16', 'findFirst16', 'sequential10']
 
+for (const server of Object.keys(SERVERS)) {
 for (const { kind, skip } of kinds) {
-  describe(`[${kind}] HTTP requests per Prisma operation (Hrana test server)`, { skip }, () => {
+  describe(`[${kind}] HTTP requests per Prisma operation (${SERVERS[server]})`, { skip }, () => {
     let m
     before(async () => {
-      m = measured[kind] = await measure(kind)
+      m = measured[server][kind] = await measure(kind, server)
     })
 
     it('a query outside a transaction is one request on its own stream', () => {
@@ -124,12 +127,14 @@ for (const { kind, skip } of kinds) {
   })
 }
 
-describe('request counts: ours never needs more round trips than the official adapter', { skip: kinds.some((k) => k.skip) || kinds.length < 2 ? 'needs both adapters' : false }, () => {
+describe(`request counts: ours never needs more round trips than the official adapter (${SERVERS[server]})`, { skip: kinds.some((k) => k.skip) || kinds.length < 2 ? 'needs both adapters' : false }, () => {
   it('per operation', (t) => {
-    const rows = OPS.map((op) => `${op.padEnd(14)} ours ${String(measured.ours[op].requests).padStart(3)}   official ${String(measured.official[op].requests).padStart(3)}`)
+    const { ours, official } = measured[server]
+    const rows = OPS.map((op) => `${op.padEnd(14)} ours ${String(ours[op].requests).padStart(3)}   official ${String(official[op].requests).padStart(3)}`)
     for (const r of rows) t.diagnostic(r)
     for (const op of OPS) {
-      assert.ok(measured.ours[op].requests <= measured.official[op].requests, `${op}: ours ${measured.ours[op].requests} > official ${measured.official[op].requests}`)
+      assert.ok(ours[op].requests <= official[op].requests, `${op}: ours ${ours[op].requests} > official ${official[op].requests}`)
     }
   })
 })
+}

@@ -10,6 +10,8 @@ export type Config = {
   syncUrl?: string
   syncInterval?: number
   encryptionKey?: string
+  /** Remote databases: sent as the `x-turso-encryption-key` header (the server decrypts). */
+  remoteEncryptionKey?: string
   tls?: boolean
   intMode?: 'number' | 'bigint' | 'string'
   concurrency?: number

@@ -214,6 +214,7 @@ Config decode_config(const Napi::Value& value) {
   if (auto t = optional_string(o, "authToken")) c.auth_token = *t;
   if (auto s = optional_string(o, "syncUrl")) c.sync_url = *s;
   if (auto k = optional_string(o, "encryptionKey")) c.encryption_key = *k;
+  if (auto k = optional_string(o, "remoteEncryptionKey")) c.remote_encryption_key = *k;
   if (auto n = optional_number(o, "syncInterval")) c.sync_interval = std::chrono::seconds(static_cast<long>(*n));
   if (auto n = optional_number(o, "concurrency")) c.concurrency = static_cast<int>(*n);
   if (auto n = optional_number(o, "timeout")) c.timeout = std::chrono::milliseconds(static_cast<long>(*n));
