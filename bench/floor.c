@@ -1,4 +1,4 @@
-// The floor: the benchmark's SQL run straight through the system SQLite, statements prepared
+// The floor: the benchmark's SQL run straight through the SQLite libsql-cpp links, statements prepared
 // once and cached per connection, no adapter, no conversion to JS. bench/bench.mjs drives it
 // over stdin/stdout (one command per line, one JSON reply per line) so that it takes part in
 // the same interleaved rounds as the Node adapters:

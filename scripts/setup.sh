@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian 12 machine: compilers and
 # libraries from apt (only the missing ones), and the npm packages of package-lock.json.
+# SQLite is compiled in from the SQLite3 Multiple Ciphers amalgamation of the npm package
+# better-sqlite3-multiple-ciphers (pinned in package.json, installed by `npm ci` below; see
+# cmake/sqlite.cmake): libsqlite3-dev is only needed for LIBSQL_SYSTEM_SQLITE=ON builds
+# (LIBSQL_SYSTEM_SQLITE=1 scripts/setup.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(build-essential cmake pkg-config libsqlite3-dev libgtest-dev libcurl4-openssl-dev libsimdjson-dev clang libclang-rt-14-dev python3)
+APT_PACKAGES=(build-essential cmake pkg-config libgtest-dev libcurl4-openssl-dev libsimdjson-dev clang libclang-rt-14-dev python3)
+case "${LIBSQL_SYSTEM_SQLITE:-0}" in 1|ON|on|true) APT_PACKAGES+=(libsqlite3-dev) ;; esac
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

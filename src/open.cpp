@@ -21,6 +21,13 @@ Client Client::open(const Config& config) {
       throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
                   "URL_INVALID: an embedded replica (syncUrl) needs a file: url for its local copy");
     }
+    if (!config.encryption_key.empty()) {
+      // The replica's pages come from the server unencrypted and are written into the file
+      // and its WAL as they are (replica/wal_injector): they would need SQLite3MC's page cipher.
+      throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
+                  "ENCRYPTION_NOT_SUPPORTED: encryptionKey is not supported for embedded replicas "
+                  "(syncUrl) yet; it is for local file: databases");
+    }
     return Client(detail::ReplicaEngine::open(url, config));
   }
   if (url.scheme != detail::Scheme::File) {

@@ -219,7 +219,7 @@ export function render(r) {
     `Each cell: ${r.config.runs} runs × ${r.config.ms} ms after a ${r.config.warmupMs} ms warm-up (createMany at the Prisma level: 3 runs of one op, Prisma itself takes > 1 s per op), adapters interleaved round by round; ` +
     `**ops/s is the median of the runs**, then p50 / p99 latency per op over all runs. ` +
     `Adapter level replays exactly the \`queryRaw\` / \`executeRaw\` / transaction calls Prisma 7 makes for the operation (recorded per adapter); ` +
-    `Prisma level runs the operation through \`PrismaClient\`. The C floor runs the official adapter's SQL through the system SQLite with cached statements ` +
+    `Prisma level runs the operation through \`PrismaClient\`. The C floor runs the official adapter's SQL through the SQLite libsql-cpp links with cached statements ` +
     `(on a file, 16-way workloads use one thread and connection per core). Total run time ${r.elapsedSec ?? '?'} s.`)
   out.push('')
   out.push('Durability (as each adapter\'s own connection reports it; every file database is put in WAL mode before it is opened):')

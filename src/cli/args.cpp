@@ -18,33 +18,38 @@ struct CommandSpec {
 
 const std::vector<CommandSpec>& specs() {
   static const std::vector<CommandSpec> all = {
-      {"migrate deploy", {"url", "auth-token", "migrations", "schema", "lock-timeout"}, {}, 0, 0,
+      {"migrate deploy",
+       {"url", "auth-token", "encryption-key", "migrations", "schema", "lock-timeout"}, {}, 0, 0,
        "libsql-cpp migrate deploy  [--url URL] [--auth-token TOKEN] [--migrations DIR]\n"
-       "                           [--lock-timeout SECONDS]\n"
+       "                           [--lock-timeout SECONDS] [--encryption-key KEY]\n"
        "    Applies the pending migrations in name order, each with its _prisma_migrations row\n"
        "    in one transaction; stops at the first failure (rolled back, recorded: P3018).\n"
        "    Refuses when a migration failed earlier (P3009), an applied one was edited\n"
        "    (MIGRATION_MODIFIED) or is missing locally (MIGRATIONS_MISSING_LOCALLY), or the\n"
        "    database has tables but no history (P3005). Waits up to --lock-timeout (60) s\n"
        "    for a concurrent deploy to finish.\n"},
-      {"migrate status", {"url", "auth-token", "migrations", "schema"}, {"json"}, 0, 0,
+      {"migrate status", {"url", "auth-token", "encryption-key", "migrations", "schema"}, {"json"},
+       0, 0,
        "libsql-cpp migrate status  [--url URL] [--auth-token TOKEN] [--migrations DIR] [--json]\n"
+       "                           [--encryption-key KEY]\n"
        "    Applied, pending, failed, modified and missing migrations. Exit code 0 when the\n"
        "    database is up to date, 1 when not.\n"},
       {"migrate resolve",
-       {"url", "auth-token", "migrations", "schema", "applied", "rolled-back", "lock-timeout"},
+       {"url", "auth-token", "encryption-key", "migrations", "schema", "applied", "rolled-back",
+        "lock-timeout"},
        {}, 0, 0,
        "libsql-cpp migrate resolve (--applied NAME | --rolled-back NAME) [--url URL]\n"
-       "                           [--auth-token TOKEN] [--migrations DIR]\n"
+       "                           [--auth-token TOKEN] [--migrations DIR] [--encryption-key KEY]\n"
        "    --applied: records NAME as applied without running it (baselining, or a hand fix).\n"
        "    --rolled-back: marks a failed NAME rolled back, so deploy runs it again.\n"},
-      {"shell", {"url", "auth-token", "mode"}, {}, 0, 1,
-       "libsql-cpp shell [URL] [--auth-token TOKEN] [--mode table|csv|json]\n"
+      {"shell", {"url", "auth-token", "encryption-key", "mode"}, {}, 0, 1,
+       "libsql-cpp shell [URL] [--auth-token TOKEN] [--encryption-key KEY] [--mode table|csv|json]\n"
        "    An SQL shell: line editing, history (~/.libsql_cpp_history), multi-line statements,\n"
        "    .tables .schema .mode .quit. Reading a file or a pipe (shell URL < file.sql), it\n"
        "    stops at the first error with exit code 1.\n"},
-      {"exec", {"url", "auth-token", "mode"}, {}, 1, 2,
-       "libsql-cpp exec [URL] FILE.sql [--auth-token TOKEN] [--mode table|csv|json]\n"
+      {"exec", {"url", "auth-token", "encryption-key", "mode"}, {}, 1, 2,
+       "libsql-cpp exec [URL] FILE.sql [--auth-token TOKEN] [--encryption-key KEY]\n"
+       "                [--mode table|csv|json]\n"
        "    Runs a script statement by statement (FILE - reads stdin); stops at the first\n"
        "    error with exit code 1, naming its line.\n"},
   };
@@ -61,6 +66,9 @@ constexpr const char* kOutro =
     "  TURSO_DATABASE_URL, from the environment or from ./.env.\n"
     "Token: --auth-token, else LIBSQL_AUTH_TOKEN or TURSO_AUTH_TOKEN (environment or ./.env;\n"
     "  prefer those: a command-line argument is visible to other users). Never printed.\n"
+    "Encryption: --encryption-key KEY, else LIBSQL_ENCRYPTION_KEY (environment or ./.env; same\n"
+    "  advice): opens a local file encrypted as libSQL does (the official client's\n"
+    "  encryptionKey). Never printed.\n"
     "Migrations: --migrations DIR (default prisma/migrations), or --schema FILE (uses\n"
     "  FILE's folder/migrations, as Prisma does).\n"
     "Exit codes: 0 success (status: up to date), 1 failure (status: not up to date),\n"

@@ -9,6 +9,7 @@ namespace {
 
 constexpr const char* kUrlNames[] = {"LIBSQL_URL", "TURSO_DATABASE_URL"};
 constexpr const char* kTokenNames[] = {"LIBSQL_AUTH_TOKEN", "TURSO_AUTH_TOKEN"};
+constexpr const char* kEncryptionKeyName = "LIBSQL_ENCRYPTION_KEY";
 
 bool has_scheme(std::string_view url) {
   // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
@@ -54,7 +55,8 @@ std::optional<std::string> Environment::lookup(const std::string& name,
 
 ConnectionSettings resolve_connection(const std::optional<std::string>& url_flag,
                                       const std::optional<std::string>& token_flag,
-                                      const Environment& env) {
+                                      const Environment& env,
+                                      const std::optional<std::string>& encryption_key_flag) {
   ConnectionSettings s;
   if (url_flag && !url_flag->empty()) {
     s.url = normalize_url(*url_flag);
@@ -85,6 +87,11 @@ ConnectionSettings resolve_connection(const std::optional<std::string>& url_flag
       }
       if (!s.auth_token.empty()) break;
     }
+  }
+  if (encryption_key_flag) {
+    s.encryption_key = *encryption_key_flag;
+  } else if (auto v = env.lookup(kEncryptionKeyName)) {
+    s.encryption_key = *v;  // the process environment, then .env
   }
   return s;
 }
@@ -132,6 +139,7 @@ Config make_config(const ConnectionSettings& settings) {
   Config c;
   c.url = settings.url;
   c.auth_token = settings.auth_token;
+  c.encryption_key = settings.encryption_key;
   return c;
 }
 

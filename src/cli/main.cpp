@@ -49,7 +49,8 @@ std::filesystem::path migrations_dir(const ParsedArgs& a) {
 
 int run_migrate(const ParsedArgs& a) {
   const Environment env = Environment::from_process();
-  const ConnectionSettings conn = resolve_connection(a.value("url"), a.value("auth-token"), env);
+  const ConnectionSettings conn = resolve_connection(a.value("url"), a.value("auth-token"), env,
+                                                     a.value("encryption-key"));
   if (conn.url.empty()) throw CliError("NO_DATABASE_URL", no_url_message(), kExitUsage);
 
   MigrateOptions options;
@@ -98,7 +99,8 @@ int run_shell(const ParsedArgs& a) {
   } else if (!a.positionals.empty()) {
     url_arg = a.positionals.front();
   }
-  ConnectionSettings conn = resolve_connection(url_arg, a.value("auth-token"), env);
+  ConnectionSettings conn = resolve_connection(url_arg, a.value("auth-token"), env,
+                                               a.value("encryption-key"));
   const bool interactive = a.command == "shell" && ::isatty(STDIN_FILENO);
   if (conn.url.empty()) {
     if (a.command == "exec") throw CliError("NO_DATABASE_URL", no_url_message(), kExitUsage);

@@ -22,7 +22,9 @@ struct CodeName {
   std::string_view name;
 };
 
-// Every primary and extended result code of SQLite 3.40 (sqlite3.h), by value.
+// Every primary and extended result code of the sqlite3.h this is built against: those of
+// SQLite 3.40 (the oldest system library supported), then the later ones when the header has
+// them (SQLite 3.53 and SQLite3 Multiple Ciphers' own). sqlite_code_name() looks names up by value.
 constexpr std::array kCodes{
     CodeName{SQLITE_OK, "SQLITE_OK"},
     CodeName{SQLITE_ERROR, "SQLITE_ERROR"},
@@ -129,6 +131,27 @@ constexpr std::array kCodes{
     CodeName{SQLITE_AUTH_USER, "SQLITE_AUTH_USER"},
     CodeName{SQLITE_OK_LOAD_PERMANENTLY, "SQLITE_OK_LOAD_PERMANENTLY"},
     CodeName{SQLITE_OK_SYMLINK, "SQLITE_OK_SYMLINK"},
+#ifdef SQLITE_IOERR_IN_PAGE
+    CodeName{SQLITE_IOERR_IN_PAGE, "SQLITE_IOERR_IN_PAGE"},
+#endif
+#ifdef SQLITE_NOTICE_RBU
+    CodeName{SQLITE_NOTICE_RBU, "SQLITE_NOTICE_RBU"},
+#endif
+#ifdef SQLITE_ERROR_RESERVESIZE
+    CodeName{SQLITE_ERROR_RESERVESIZE, "SQLITE_ERROR_RESERVESIZE"},
+#endif
+#ifdef SQLITE_ERROR_KEY
+    CodeName{SQLITE_ERROR_KEY, "SQLITE_ERROR_KEY"},
+#endif
+#ifdef SQLITE_ERROR_UNABLE
+    CodeName{SQLITE_ERROR_UNABLE, "SQLITE_ERROR_UNABLE"},
+#endif
+#ifdef SQLITE_IOERR_BADKEY
+    CodeName{SQLITE_IOERR_BADKEY, "SQLITE_IOERR_BADKEY"},
+#endif
+#ifdef SQLITE_IOERR_CODEC
+    CodeName{SQLITE_IOERR_CODEC, "SQLITE_IOERR_CODEC"},
+#endif
 };
 
 }  // namespace

@@ -206,6 +206,42 @@ const char* synchronous_pragma(Synchronous s) {
   return "PRAGMA synchronous=FULL";
 }
 
+/// libSQL's encryption at rest on a connection that has not read its file yet: SQLite3 Multiple
+/// Ciphers' `aes256cbc` cipher (the wxSQLite3 AES-256-CBC scheme) in its current, non-legacy
+/// form (page 1 keeps bytes 16-23 readable), which is what libSQL writes. Its key derivation is
+/// fixed (SHA-256 of the padded passphrase, re-hashed 4001 times: SQLite3MC ignores kdf_iter
+/// for this cipher). The key goes through sqlite3_key_v2, never through SQL text, so no
+/// statement, error or log line can carry it.
+void apply_encryption_key(sqlite3* db, const std::string& key) {
+#if defined(LIBSQL_HAS_ENCRYPTION) && LIBSQL_HAS_ENCRYPTION
+  const int cipher = sqlite3mc_cipher_index("aes256cbc");
+  if (cipher < 0 || sqlite3mc_config(db, "cipher", cipher) != cipher ||
+      sqlite3mc_config_cipher(db, "aes256cbc", "legacy", 0) != 0 ||
+      sqlite3mc_config_cipher(db, "aes256cbc", "legacy_page_size", 0) != 0) {
+    throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
+                "ENCRYPTION_NOT_SUPPORTED: this build's SQLite3 Multiple Ciphers has no aes256cbc cipher");
+  }
+  const int rc = sqlite3_key_v2(db, "main", key.data(), static_cast<int>(key.size()));
+  if (rc != SQLITE_OK) throw sqlite_error(db, rc);
+#else
+  (void)db;
+  (void)key;
+  throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
+              "ENCRYPTION_NOT_SUPPORTED: encryptionKey needs SQLite3 Multiple Ciphers; this build "
+              "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
+#endif
+}
+
+/// A wrong key and an unencrypted file opened with a key look alike to SQLite (page 1 does not
+/// decrypt to a database header): SQLITE_NOTADB, with a hint that names neither the key nor
+/// any of its bytes.
+Error with_key_hint(const Error& e, bool has_key) {
+  if (!has_key || e.primary_code() != SQLITE_NOTADB) return e;
+  return Error(e.kind(), e.extended_code(), e.code_name(),
+               std::string(e.what()) +
+                   " (opened with an encryption key: the key is wrong, or the file is not encrypted)");
+}
+
 }  // namespace
 
 Error sqlite_error(sqlite3* db, int rc) {
@@ -258,11 +294,25 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, Connection
                 std::string(e.what()) + " (path: " + path + ")");
   }
   sqlite3_extended_result_codes(db.get(), 1);
+  // The key before anything reads the file (every role; `:memory:` has nothing on disk, and
+  // the official client accepts a key there too).
+  const bool keyed = !config.encryption_key.empty() && role != ConnectionRole::Memory;
+  if (keyed) apply_encryption_key(db.get(), config.encryption_key);
   // The inline connection runs on the caller's (event loop) thread: it never waits for a lock.
   const int busy_ms = role == ConnectionRole::Inline ? 0 : static_cast<int>(config.busy_timeout.count());
   sqlite3_busy_timeout(db.get(), busy_ms);
   auto conn = std::unique_ptr<Connection>(new Connection(
       std::move(db), role, static_cast<std::size_t>(std::max(0, config.statement_cache_size)), busy_ms));
+  try {
+    conn->configure(role, config);
+  } catch (const Error& e) {
+    throw with_key_hint(e, keyed);
+  }
+  return conn;
+}
+
+void Connection::configure(ConnectionRole role, const Config& config) {
+  Connection* conn = this;
   if (role == ConnectionRole::Writer && config.journal_mode == JournalMode::Wal) {
     // Also the first read of the file: a file that is not a database fails here. Two
     // processes switching a new file to WAL at once can deadlock on the upgrade, and SQLite
@@ -282,7 +332,6 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, Connection
   conn->exec(synchronous_pragma(config.synchronous));
   conn->exec("PRAGMA foreign_keys=ON");
   if (role == ConnectionRole::Reader || role == ConnectionRole::Inline) conn->exec("PRAGMA query_only=ON");
-  return conn;
 }
 
 sqlite3_stmt* Connection::prepare(std::string_view sql) {

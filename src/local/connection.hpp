@@ -22,7 +22,8 @@ enum class ConnectionRole { Writer, Reader, Memory, Inline };
 /// One SQLite connection with its statement cache. Used by one thread at a time.
 class Connection {
  public:
-  /// Opens and configures (WAL, busy timeout, foreign keys, synchronous). Throws Error.
+  /// Opens and configures (encryption key, WAL, busy timeout, foreign keys, synchronous).
+  /// Throws Error.
   static std::unique_ptr<Connection> open(const std::string& path, ConnectionRole role,
                                           const Config& config);
   Connection(const Connection&) = delete;
@@ -50,6 +51,8 @@ class Connection {
 
  private:
   Connection(DbHandle db, ConnectionRole role, std::size_t cache_size, int busy_timeout_ms);
+  /// The pragmas of open(): WAL (writer), synchronous, foreign keys, query_only (readers).
+  void configure(ConnectionRole role, const Config& config);
   bool run_into(sqlite3_stmt* stmt, const Statement& s, std::size_t max_rows, ResultSet& rs);
   DbHandle db_;       // declared first => destroyed last,
   StmtCache cache_;   // so cached statements are finalized before the db closes

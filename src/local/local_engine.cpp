@@ -411,11 +411,15 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
 std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Config& config,
                                                InlineTiming timing) {
   if (config.inline_max_time) timing.max_time = *config.inline_max_time;
+  // encryptionKey: applied by Connection::open on every connection of a file (SQLite3 Multiple
+  // Ciphers). A build on the system SQLite library has no encryption: refused, whatever the URL.
+#if !(defined(LIBSQL_HAS_ENCRYPTION) && LIBSQL_HAS_ENCRYPTION)
   if (!config.encryption_key.empty()) {
     throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
-                "ENCRYPTION_NOT_SUPPORTED: encryptionKey needs libSQL's encryption, which the "
-                "system SQLite library does not have");
+                "ENCRYPTION_NOT_SUPPORTED: encryptionKey needs SQLite3 Multiple Ciphers; this build "
+                "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
   }
+#endif
   if (url.memory) {
     std::vector<std::unique_ptr<Connection>> one;
     one.push_back(Connection::open(":memory:", ConnectionRole::Memory, config));

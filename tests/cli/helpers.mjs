@@ -41,7 +41,7 @@ export const cli = findCli()
 /// A clean environment: no database URL or token leaks in from the caller's.
 export function cleanEnv(extra = {}) {
   const env = { ...process.env }
-  for (const k of ['LIBSQL_URL', 'TURSO_DATABASE_URL', 'LIBSQL_AUTH_TOKEN', 'TURSO_AUTH_TOKEN']) delete env[k]
+  for (const k of ['LIBSQL_URL', 'TURSO_DATABASE_URL', 'LIBSQL_AUTH_TOKEN', 'TURSO_AUTH_TOKEN', 'LIBSQL_ENCRYPTION_KEY']) delete env[k]
   return { ...env, ...extra }
 }
 
