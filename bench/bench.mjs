@@ -1,4 +1,4 @@
-// The side-by-side benchmark (GitHub issue 6). Run it through bench/run.sh, which builds what it
+// The side-by-side benchmark. Run it through bench/run.sh, which builds what it
 // needs first; see bench/README.md for the method.
 //
 //   node --expose-gc bench/bench.mjs [--quick] [--runs N] [--ms N] [--warmup-ms N] [--rss-reps N]

@@ -82,7 +82,7 @@ export function computeTargets(r) {
       add(`prisma: ${WORKLOAD_LABELS[w.id]} ≥ 1.3× @prisma/adapter-libsql`, 'prisma', mode, vs('prisma', mode, w.id, 'ours', 'official'), 1.3)
     }
   }
-  // Remote, 20 ms per round trip (issue 6): adapter level.
+  // Remote, 20 ms per round trip: adapter level.
   if (r.config.modes.includes('remote20') && r.config.levels.includes('adapter')) {
     add('adapter: 16 concurrent point reads ≥ 8× @prisma/adapter-libsql', 'adapter', 'remote20',
       vs('adapter', 'remote20', 'concurrent16', 'ours', 'official'), 8)
@@ -240,7 +240,7 @@ export function render(r) {
   }
   section('#### Remote: HTTP requests per operation (counted by the test server)', requestsTable(r))
   section(`#### 100,000-row read: peak RSS of a fresh process after one read (growth over the process before it) · peak after ${r.config.rssReps} reads · rows/s (median of the reads)`, rssTable(r))
-  section('#### Targets (issue 6)', targetsTable(r))
+  section('#### Targets', targetsTable(r))
   out.push('')
   out.push('Ratios are of median ops/s. "floor ÷ ours" is how many times faster the C floor is (at the Prisma level: the adapter-level floor of the same workload). ' +
     'File databases fsync at every commit, so their write rows follow the disk: on a shared machine they swing with other processes\' I/O.')

@@ -9,7 +9,7 @@
 namespace libsql::detail {
 
 /// How a worker waits for its next task before it sleeps on its condition variable
-/// (architecture.md, "Latency budget"): waking a sleeping thread costs 30-100 µs on these
+/// (docs/architecture.md, "Waiting awake"): waking a sleeping thread costs 30-100 µs on these
 /// machines, more than a statement, and Prisma runs 50-500 µs of its own JavaScript between
 /// two calls of one operation. So a worker that just finished a task stays awake for up to
 /// kWindow, checking its queue and yielding the CPU every few microseconds (a waiting worker

@@ -35,7 +35,7 @@ struct InlineTiming {
 };
 
 /// The statements (by SQL text) seen to run fast on a worker: the ones the inline path may
-/// run on the caller's thread (docs/architecture.md, "Latency budget"). A worker run that was
+/// run on the caller's thread (docs/architecture.md, "The inline path"). A worker run that was
 /// fast adds its statement; an inline run that was not removes it. Thread-safe.
 class InlineClassifier {
  public:

@@ -50,7 +50,7 @@ class LocalEngine final : public Engine {
   std::mutex sessions_mu_;
   std::vector<std::weak_ptr<LocalTxn>> sessions_;
 
-  // The inline path (architecture.md, "Latency budget"): reads that ran fast on a reader
+  // The inline path (docs/architecture.md, "The inline path"): reads that ran fast on a reader
   // worker may then run on the caller's thread, on a connection of their own; on `:memory:`,
   // fast writes too (no I/O, no lock to wait for). Statements of interactive transactions
   // have their own set (LocalTxn::try_execute_inline).

@@ -88,7 +88,7 @@ bool is_exclusive_locking_pragma(std::string_view sql) {
   return norm == "pragmalocking_mode=exclusive" || norm == "pragmamain.locking_mode=exclusive";
 }
 
-/// Prisma's migration history table (shared docs/prisma-adapter-contract.md, last section).
+/// Prisma's migration history table (docs/prisma-adapter-contract.md, "Prisma's migration history table").
 bool reads_missing_history_table(const MappedError& e, std::string_view sql) {
   if (e.kind != "TableDoesNotExist" || !e.table) return false;
   if (*e.table != "_prisma_migrations" && *e.table != "main._prisma_migrations") return false;

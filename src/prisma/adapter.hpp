@@ -15,7 +15,7 @@
 
 // The adapter's decisions, in plain C++: what Prisma's queryRaw / executeRaw / executeScript /
 // startTransaction / commit / rollback do, over a libsql::Client. The Node binding only copies
-// values in and out. Contract: shared docs/prisma-adapter-contract.md.
+// values in and out. Contract: docs/prisma-adapter-contract.md.
 namespace libsql::prisma {
 
 /// `SqlQuery` as the binding decodes it.

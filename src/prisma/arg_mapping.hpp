@@ -8,7 +8,7 @@
 
 #include "libsql/value.hpp"
 
-// Prisma query arguments -> SQLite values. Contract: shared docs/prisma-adapter-contract.md,
+// Prisma query arguments -> SQLite values. Contract: docs/prisma-adapter-contract.md,
 // "Queries"; official behaviour: `mapArg` in @prisma/adapter-libsql (src/conversion.ts).
 namespace libsql::prisma {
 

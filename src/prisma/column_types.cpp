@@ -203,7 +203,7 @@ std::vector<ColumnType> infer_column_types(const ResultSet& result, IntMode int_
         }
       }
     }
-    // **better** (contract, "Inference"): exact big integers travel as text; Int64 makes
+    // **better** (docs/prisma-adapter-contract.md, "Column type inference"): exact big integers travel as text; Int64 makes
     // Prisma read that text as a BigInt.
     if ((type == ColumnType::Int32 || type == ColumnType::UnknownNumber) &&
         (compact ? (i < compact->unsafe.size() && compact->unsafe[i]) : has_unsafe_integer(result, i))) {

@@ -9,7 +9,7 @@
 #include "libsql/config.hpp"
 #include "libsql/result.hpp"
 
-// Result sets -> what Prisma receives (`SqlResultSet`). Contract: shared
+// Result sets -> what Prisma receives (`SqlResultSet`). Contract:
 // docs/prisma-adapter-contract.md, "Results"; official behaviour: `getColumnTypes` / `mapRow`
 // in @prisma/adapter-libsql (src/conversion.ts).
 namespace libsql::prisma {

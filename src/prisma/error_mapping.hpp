@@ -8,7 +8,7 @@
 #include "libsql/error.hpp"
 
 // libsql::Error -> Prisma's `MappedError` (@prisma/driver-adapter-utils) plus `originalCode` /
-// `originalMessage`. Contract: shared docs/prisma-adapter-contract.md, "Errors"; official
+// `originalMessage`. Contract: docs/prisma-adapter-contract.md, "Errors"; official
 // behaviour: `convertDriverError` in @prisma/adapter-libsql (src/errors.ts).
 namespace libsql::prisma {
 

@@ -11,7 +11,7 @@
 #include "libsql/value.hpp"
 
 // Hrana 2 over HTTP, JSON form (`POST v2/pipeline`): building request bodies and decoding
-// responses. Protocol brief: shared docs/hrana.md.
+// responses. Protocol brief: docs/hrana.md.
 namespace libsql::detail::hrana {
 
 /// An in-band error: `{"message": ..., "code": ...}`.

@@ -6,7 +6,7 @@
 
 namespace libsql::detail {
 
-/// Both sync protocols fix the page size at 4096 (sync.md §2.2, §3.1).
+/// Both sync protocols fix the page size at 4096 (docs/sync.md, "Page size").
 inline constexpr std::size_t kReplicaPageSize = 4096;
 
 /// One database page as the server sent it.

@@ -99,7 +99,7 @@ class ReplicaTxn final : public TxnSession {
 
 std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const Config& config) {
   const std::string& path = url.path;
-  // One owner per replica file (sync.md §4.3): a second syncer could regress the first.
+  // One owner per replica file (docs/sync.md, "Rules that go with it"): a second syncer could regress the first.
   ReplicaLock lock = ReplicaLock::acquire(path);
   const std::string identity = sync_url_identity(config.sync_url);
   std::optional<ReplicaMeta> meta = read_replica_meta(path);

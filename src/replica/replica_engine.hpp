@@ -20,13 +20,13 @@
 
 namespace libsql::detail {
 
-/// Embedded replica (shared docs/sync.md): a local file kept in sync with a remote primary
+/// Embedded replica (docs/sync.md): a local file kept in sync with a remote primary
 /// through Turso Sync's `/pull-updates`. Plain reads run on the local file (the local engine's
 /// readers, or inline); writes, scripts and transactions go to the primary over Hrana, and
 /// with read-your-writes the call returns once the change has been pulled back. Pulled pages
 /// are applied by WAL-frame injection on one sync thread: never two syncs at once.
 ///
-/// Reset (sync.md §4.3): when a pull says `replace_base`, the sync thread stops the world:
+/// Reset (docs/sync.md, "Bootstrap and reset"): when a pull says `replace_base`, the sync thread stops the world:
 /// it marks a reset under `local_mu_` (exclusive, briefly), closes the local engine and the
 /// injector, writes the new image through a temp file and rename (old -wal/-shm removed),
 /// reopens both (the local writer with `query_only`), stores the new revision, and then runs

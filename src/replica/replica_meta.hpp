@@ -18,7 +18,7 @@
 //     Unknown keys are ignored; a higher `version` or another `protocol` is refused.
 //     Written atomically (temp file, fsync, rename, fsync of the directory) and only AFTER
 //     the pulled pages are durable (the WAL sync): a crash may leave the pages ahead of the
-//     revision, which is harmless (the next pull returns whole pages again, sync.md §4.3),
+//     revision, which is harmless (the next pull returns whole pages again, docs/sync.md, "Rules that go with it"),
 //     never the revision ahead of the pages.
 //   <db>-replica.lock   empty; flock(LOCK_EX) held by the one Client syncing the replica.
 //     Never deleted (deleting would let two openers lock two different inodes).

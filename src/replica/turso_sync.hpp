@@ -12,7 +12,7 @@
 #include "remote/http_transport.hpp"
 #include "replica/page_image.hpp"
 
-// Turso Sync pull client (sync.md §3, protocol B): `POST <syncUrl>/pull-updates` with a
+// Turso Sync pull client (docs/sync.md, "Turso Sync"): `POST <syncUrl>/pull-updates` with a
 // protobuf request, answered by a stream of varint-length-delimited protobuf messages.
 
 namespace libsql::detail {
@@ -58,7 +58,7 @@ class Reader {
 }  // namespace protobuf
 
 /// `PullUpdatesReqProtoBody`. The encoding is always raw (0): tursodb and the reference
-/// client have no zstd support (sync.md §3.1).
+/// client have no zstd support (docs/sync.md, "Turso Sync: the pull").
 struct PullRequest {
   std::string server_revision{};      ///< empty = the server's latest
   std::string client_revision{};      ///< the revision we have; empty = everything (bootstrap)
@@ -89,7 +89,7 @@ PullResult decode_pull_response(std::string_view body);
 
 /// Throws libsql::Error (Protocol, SYNC_PROTOCOL_ERROR) unless `result` holds every page
 /// 1..db_size, as a bootstrap (a pull from revision "") must. tursodb serves a database that
-/// was checkpointed before it started as if those pages did not exist (sync.md §3.3).
+/// was checkpointed before it started as if those pages did not exist (docs/sync.md, "Turso Sync: tursodb's quirks").
 void check_complete_image(const PullResult& result);
 
 /// `https://host[:port]/path/pull-updates` for a syncUrl (libsql: → https, or http with

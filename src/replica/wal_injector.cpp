@@ -21,7 +21,7 @@
 
 // Everything below follows SQLite's documented formats: "WAL-mode File Format"
 // (https://sqlite.org/walformat.html), the database file format (fileformat2.html) and the
-// format comments at the top of SQLite's wal.c. The procedure is docs/sync.md §4.2.
+// format comments at the top of SQLite's wal.c. The procedure is docs/sync.md, "The WAL injection procedure".
 
 namespace libsql::detail {
 namespace {
@@ -160,7 +160,7 @@ void check_page(const PageImage& p) {
 }
 
 // Page 1 starts with the database header. Replicas need page size 4096 and no reserved bytes
-// (sync.md §4.3); a valid in-header size larger than the commit size would read as corrupt.
+// (docs/sync.md, "Rules that go with it"); a valid in-header size larger than the commit size would read as corrupt.
 // The copy gets read/write versions 2 (WAL), so SQLite keeps opening the file in WAL mode.
 std::vector<unsigned char> normalised_page_one(const unsigned char* p,
                                                std::uint32_t db_size_pages) {

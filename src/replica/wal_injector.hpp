@@ -29,7 +29,7 @@ using InjectHook = void (*)(InjectPoint point, std::size_t frames_written);
 
 /// Applies pulled pages to a live WAL-mode replica file by appending them to its `-wal` as one
 /// committed transaction and indexing them in the wal-index, as SQLite's own writer does
-/// (docs/sync.md §4.2–4.3). Readers are never blocked; open read transactions keep their snapshot.
+/// (docs/sync.md, "The WAL injection procedure" and "Rules that go with it"). Readers are never blocked; open read transactions keep their snapshot.
 /// Owns the one dedicated injector connection of a replica file. Not thread-safe: one sync thread.
 ///
 /// Errors (libsql::Error): SQLite failures carry SQLite's extended code (kind Sqlite). Our own
@@ -55,7 +55,7 @@ class WalInjector {
   /// Throws Error; on error nothing was committed unless the WAL sync had already happened.
   ApplyStats apply(std::span<const PageImage> pages, std::uint32_t db_size_pages);
 
-  /// PASSIVE checkpoint (sync.md §4.3: our frames never trigger the auto-checkpoint).
+  /// PASSIVE checkpoint (docs/sync.md, "Rules that go with it": our frames never trigger the auto-checkpoint).
   /// Returns the number of frames in the WAL that are now in the database file.
   int checkpoint_passive();
   /// TRUNCATE checkpoint when the -wal file is larger than `bytes`, waiting at most `timeout`

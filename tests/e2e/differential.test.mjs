@@ -2,7 +2,7 @@
 // each on its own fresh database, compared step by step with assert.deepStrictEqual.
 // Runs only when both kinds are requested (E2E_ADAPTERS) and libsql-cpp can be imported.
 //
-// Only behaviour the contract doc says to "Keep" is exercised here; the deliberate divergences
+// Only behaviour docs/prisma-adapter-contract.md says to "Keep" is exercised here; the deliberate divergences
 // ("Improve") are asserted per kind in prisma.e2e.test.mjs and tests/node/adapter.contract.test.mjs.
 //
 // E2E_REMOTE=1: both adapters talk Hrana/HTTP to the Hrana test server. Every step must still

@@ -1,7 +1,7 @@
 // End-to-end: the real generated Prisma Client (Prisma 7) over a driver adapter, per kind in
 // E2E_ADAPTERS (default official,ours). Each test gets a fresh migrated database file.
 //
-// Where the official adapter has a known defect (contract doc, "Improve": integers above 2^53,
+// Where the official adapter has a known defect (docs/prisma-adapter-contract.md, "Improve": integers above 2^53,
 // missing table/column), the test asserts the official behaviour on 'official' and the better
 // behaviour on 'ours'.
 //

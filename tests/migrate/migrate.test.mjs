@@ -330,7 +330,7 @@ function officialFlow() {
     await step('defect 1: first migrate dev on an empty database fails (no such table: _prisma_migrations)', async () => {
       ws.useSchema('v1.prisma')
       const r = await prisma(ws, ['migrate', 'dev', '--name', 'v1_init', '--skip-generate'])
-      if (r.code === 0) assert.fail(explain(r, 'UNEXPECTED: the official adapter now passes the first migrate dev on an empty database; update tests/migrate/README.md and the contract doc'))
+      if (r.code === 0) assert.fail(explain(r, 'UNEXPECTED: the official adapter now passes the first migrate dev on an empty database; update tests/migrate/README.md and docs/prisma-adapter-contract.md'))
       expectExit(r, 1, 'official migrate dev on an empty database')
       expectOutput(r, 'Error: SQLITE_ERROR: no such table: _prisma_migrations', 'official migrate dev on an empty database')
       expectOutput(r, 'schema_engine_wasm::wasm::engine::DevDiagnostic', 'official migrate dev on an empty database')
@@ -367,7 +367,7 @@ function officialFlow() {
     await step('defect 2: the second migrate dev reports false drift (shadow database ran only the first statement)', async () => {
       ws.useSchema('v2.prisma')
       const r = await prisma(ws, ['migrate', 'dev', '--name', 'v2_posts_and_defaults', '--skip-generate'])
-      if (r.code === 0) assert.fail(explain(r, 'UNEXPECTED: the official adapter now passes the second migrate dev; update tests/migrate/README.md and the contract doc'))
+      if (r.code === 0) assert.fail(explain(r, 'UNEXPECTED: the official adapter now passes the second migrate dev; update tests/migrate/README.md and docs/prisma-adapter-contract.md'))
       expectExit(r, 130, 'official migrate dev #2')
       expectOutput(r, 'Drift detected: Your database schema is not in sync with your migration history.', 'official migrate dev #2')
       expectOutput(r, '[+] Added unique index on columns (email)', 'official migrate dev #2')

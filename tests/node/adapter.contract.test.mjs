@@ -3,8 +3,8 @@
 // Runs once per kind in E2E_ADAPTERS (default official,ours; see tests/e2e/adapters.mjs).
 //
 // Expected values are what @prisma/adapter-libsql 7.10.0 does (measured, see
-// tests/e2e/FINDINGS.md). Where the contract doc (shared/docs/prisma-adapter-contract.md, last
-// section) says "Keep", both kinds must give exactly that; where it says "Improve", the test
+// tests/e2e/FINDINGS.md). Where docs/prisma-adapter-contract.md
+// ("Keep or improve") says "Keep", both kinds must give exactly that; where it says "Improve", the test
 // asserts the official defect on 'official' and the better behaviour on 'ours'.
 //
 // E2E_REMOTE=1 runs everything over Hrana/HTTP against the Hrana test server (see
@@ -519,7 +519,7 @@ for (const { kind, skip } of kinds) {
     })
   })
 
-  // One test per line of the contract doc's "Improve" list.
+  // One test per line of the "Improve" list of docs/prisma-adapter-contract.md.
   describe(`[${kind}] Improve: official defects, fixed in ours`, { skip }, () => {
     it('an integer outside ±(2^53-1) is returned exactly (official: bare RangeError)', async () => {
       await withAdapter(kind, async (adapter) => {
@@ -741,7 +741,7 @@ for (const { kind, skip } of kinds) {
     })
   })
 
-  describe(`[${kind}] observed beyond the contract doc`, { skip }, () => {
+  describe(`[${kind}] observed beyond docs/prisma-adapter-contract.md`, { skip }, () => {
     it('after a SQLITE_BUSY failure the next transaction still commits (official: "SQL statements in progress")', { skip: localOnly('over Hrana the server waits its busy timeout (5 s), so no SQLITE_BUSY failure happens; the defect is in a local libsql-js connection'), timeout: 20_000 }, async () => {
       await withAdapter(kind, async (adapter, { db }) => {
         const child = await holdWriteLock(db.url, 1000)

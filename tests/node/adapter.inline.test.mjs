@@ -1,4 +1,4 @@
-// The inline path (architecture.md, "Latency budget"): statements seen fast on a worker run on
+// The inline path (docs/architecture.md, "The inline path"): statements seen fast on a worker run on
 // the JS thread afterwards and return an already-settled promise — reads on any local database,
 // writes on `:memory:`, and every statement of an interactive transaction between its calls.
 // "Fast" is measured on the machine; here ours is opened with a limit of an hour
@@ -156,7 +156,7 @@ describe('inline path: same observable behaviour as the official adapter', { ski
       calls.push(a.executeRaw(q(`INSERT INTO "T" ("v") WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 20000) SELECT 'bulk' || i FROM k`)))
       for (let i = 0; i < 20; i++) calls.push(a.queryRaw(q(INSERT, [`after${i}`, i])))
       // (A read made right behind them is not included: on a file, ours serves reads on reader
-      // connections concurrently with the writer, by design — architecture.md.)
+      // connections concurrently with the writer, by design — docs/architecture.md, "Concurrency model".)
       const results = await Promise.all(calls)
       const ids = results.slice(1, 21).map((r) => r.rows[0][0])
       return { bulk: results[0], ids, count: (await a.queryRaw(q('SELECT count(*) AS "c" FROM "T"'))).rows }
@@ -201,7 +201,7 @@ describe('inline path: same observable behaviour as the official adapter', { ski
     for (const where of DBS) {
       assert.deepEqual(pick(got.ours[where]), pick(expected[where]), where)
       // Calls on the ended transaction: the official adapter answers with a bare LibsqlError /
-      // kind 'sqlite'; ours with TransactionAlreadyClosed, as on its worker path (contract,
+      // kind 'sqlite'; ours with TransactionAlreadyClosed, as on its worker path (docs/prisma-adapter-contract.md,
       // "Improve").
       assert.equal(got.ours[where].next.error?.kind, 'TransactionAlreadyClosed', where)
       assert.equal(got.ours[where].commit.error?.kind, 'TransactionAlreadyClosed', where)

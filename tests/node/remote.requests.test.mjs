@@ -3,7 +3,7 @@
 // proxy in front of it (tests/sqld.mjs), for ours and the official adapter. Always remote: every
 // test starts its own servers (whatever E2E_REMOTE says).
 //
-// What ours must do (docs/hrana.md §6, the remote issue):
+// What ours must do (docs/hrana.md, "Streams, batons and interactive transactions"):
 //  - a query outside a transaction is one POST (execute + close on a new stream);
 //  - an interactive transaction of N statements is N+1 POSTs on one stream: BEGIN travels with
 //    the first statement, COMMIT with the close; startTransaction() itself sends nothing;

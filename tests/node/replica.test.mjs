@@ -89,7 +89,7 @@ describe('[ours] embedded replica through Prisma', { skip }, () => {
     assert.equal(await prisma.user.count(), 51)
     // tursodb's own SQL parser rejects the table-qualified WHERE of Prisma's update(); a raw
     // UPDATE is a forwarded write all the same.
-    // (tursodb reports 0 affected rows for everything: hrana.md §11.)
+    // (tursodb reports 0 affected rows for everything: docs/hrana.md, "tursodb as a Hrana server".)
     await prisma.$executeRaw`UPDATE "User" SET "name" = ${'Augusta Ada'} WHERE "id" = ${ada.id}`
     assert.equal((await prisma.user.findUnique({ where: { id: ada.id } }))?.name, 'Augusta Ada')
 

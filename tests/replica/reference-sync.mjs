@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Cross-check oracle for embedded replicas (sync.md §3.3): bootstraps or pulls a database
+// Cross-check oracle for embedded replicas (docs/sync.md, "Turso Sync: tursodb's quirks"): bootstraps or pulls a database
 // from a Turso Sync server with the reference client `@tursodatabase/sync`, then prints a
 // deterministic dump of its user tables, so a test can compare our replica with it.
 //

@@ -115,7 +115,7 @@ Napi::Value ClientOpen(const Napi::CallbackInfo& info) {
 }
 
 /// A statement known to take microseconds runs right here, on the JS thread: a thread hop would
-/// cost more (architecture.md, "Latency budget"; Client::try_execute_inline decides). Returns
+/// cost more (docs/architecture.md, "The inline path"; Client::try_execute_inline decides). Returns
 /// the settled promise, or an empty value when it did not run.
 template <class Target>
 Napi::Value try_inline(Napi::Env env, Target& target, const Statement& stmt, IntMode int_mode) {

@@ -2,7 +2,7 @@
 
 // The one completion mechanism of the binding: work runs on the core's threads, and its
 // outcome is turned into JS values on the JS thread, through one thread-safe function per
-// environment (style.md §6). Both faces (Prisma, createClient) settle their promises here.
+// environment (docs/style.md, "Threading"). Both faces (Prisma, createClient) settle their promises here.
 #include <napi.h>
 #include <uv.h>
 
@@ -35,8 +35,8 @@ class Completions : public std::enable_shared_from_this<Completions> {
  private:
   void drain(Napi::Env env);
 
-  // Waiting awake for a completion before the event loop sleeps (architecture.md, "Latency
-  // budget"): with a call in flight and nothing else to do, the JS thread would block in
+  // Waiting awake for a completion before the event loop sleeps (docs/architecture.md,
+  // "Waiting awake"): with a call in flight and nothing else to do, the JS thread would block in
   // epoll_wait, and the worker's wake-up of a sleeping thread costs ~40-50 µs here (a
   // findMany-1000 measured 49 µs from post to callback). A libuv prepare handle, run just
   // before the loop polls, waits up to kLoopWait for a completion to be posted, yielding the

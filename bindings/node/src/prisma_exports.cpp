@@ -124,7 +124,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 }
 
 // A statement known to take microseconds runs right here, on the JS thread: a thread hop would
-// cost more (architecture.md, "Latency budget"; Client::try_execute_inline decides).
+// cost more (docs/architecture.md, "The inline path"; Client::try_execute_inline decides).
 
 Napi::Value QueryRaw(const Napi::CallbackInfo& info) {
   auto& h = handle_of<AdapterHandle>(info[0], "adapter");

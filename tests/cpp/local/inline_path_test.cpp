@@ -1,4 +1,4 @@
-// The inline path (docs/architecture.md, "Latency budget"): statements seen fast on a worker
+// The inline path (docs/architecture.md, "The inline path"): statements seen fast on a worker
 // run on the caller's thread afterwards. What counts as fast is measured with a clock; these
 // tests inject one they control (InlineTiming), so they assert the behaviour — runs inline,
 // in call order, once, errors reach the caller — the same way on any machine at any load.

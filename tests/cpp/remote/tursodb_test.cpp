@@ -1,5 +1,5 @@
 // Smoke test against a real third-party Hrana server: `tursodb --sync-server` (npm
-// @tursodatabase/cli-linux-x64-gnu). It serves plain execute/batch only (hrana.md §11: no
+// @tursodatabase/cli-linux-x64-gnu). It serves plain execute/batch only (docs/hrana.md, "tursodb as a Hrana server": no
 // `close`, no streams, no affected-row counts), so only those are checked here.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Embedded replica reset (sync.md §4.3): a pull that says `replace_base` makes the sync
+// Embedded replica reset (docs/sync.md, "Bootstrap and reset"): a pull that says `replace_base` makes the sync
 // thread stop the world, re-bootstrap the file from the new image and reopen it. Against a
 // canned server that serves images built with the system SQLite.
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-// Turso Sync pull client (sync.md §3): the protobuf codec and pull-updates decoder on
+// Turso Sync pull client (docs/sync.md, "Turso Sync"): the protobuf codec and pull-updates decoder on
 // hand-built bodies, the HTTP side against a canned server, and the real thing against
 // `tursodb --sync-server` (npm @tursodatabase/cli-linux-x64-gnu).
 #include "replica/turso_sync.hpp"
@@ -136,7 +136,7 @@ TEST(Protobuf, PullRequestEncodesOnlyNonDefaultFields) {
 // ---- decode_pull_response -----------------------------------------------------------------
 
 TEST(PullDecoder, DecodesHeaderAndPagesInPageOrder) {
-  // Pages come in no particular order (sync.md §3.1); page_no is page_id + 1.
+  // Pages come in no particular order (docs/sync.md, "Turso Sync: the pull"); page_no is page_id + 1.
   PullResult r = decode_pull_response(
       body(header("370", 4), {page(2, page_data('c')), page(0, page_data('a')), page(3, page_data('d'))}));
   EXPECT_EQ(r.server_revision, "370");
@@ -650,7 +650,7 @@ TEST_F(TursodbSync, BootstrapIsAWholeDatabase) {
   ASSERT_GE(r.db_size_pages, 2u);
   ASSERT_EQ(r.pages.size(), r.db_size_pages);  // every page of a database built in the WAL
   EXPECT_EQ(std::memcmp(r.pages[0].data.data(), "SQLite format 3\0", 16), 0);
-  EXPECT_EQ(static_cast<int>(r.pages[0].data[18]), 2);  // WAL mode (sync.md §3.1)
+  EXPECT_EQ(static_cast<int>(r.pages[0].data[18]), 2);  // WAL mode (docs/sync.md, "Turso Sync: the pull")
   for (std::size_t i = 0; i < r.pages.size(); ++i) EXPECT_EQ(r.pages[i].page_no, i + 1);
 
   apply_to_file(replica_.path(), r);
@@ -693,7 +693,7 @@ TEST_F(TursodbSync, PullAfterWritesReturnsOnlyChangedPagesAndANewRevision) {
 }
 
 TEST_F(TursodbSync, DatabaseCheckpointedBeforeTheServerStartedIsRefusedAtBootstrap) {
-  // tursodb serves pages from its WAL only (sync.md §3.3, still so in 0.7.0): a file
+  // tursodb serves pages from its WAL only (docs/sync.md, "Turso Sync: tursodb's quirks", still so in 0.7.0): a file
   // checkpointed before it started bootstraps as empty, and after a write as just the
   // written pages. The latter must not become a replica with holes.
   stop();

@@ -814,7 +814,7 @@ std::string name_of(const CrashCase& c) {
 
 // Killed between frames, after the WAL sync, between the header copies, after the publish:
 // integrity_check ok, old or new state (new once the WAL sync happened and SQLite recovers, per
-// sync.md §4.4), and re-applying afterwards gives exactly the new state.
+// docs/sync.md, "Evidence"), and re-applying afterwards gives exactly the new state.
 TEST(WalInjector, CrashAtEveryPointLeavesOldOrNewStateAndReapplyWorks) {
   TempDb tmp;
   Source src(tmp.dir() / "src");
