@@ -58,8 +58,9 @@ class Transaction {
 
   /// Throws: libsql::Error; a failed statement leaves the transaction open.
   ResultSet execute(const Statement& stmt);
-  /// Runs the statements in order, stopping at the first error (the transaction stays open).
-  std::vector<ResultSet> batch(const std::vector<Statement>& stmts);
+  /// Runs the statements in order, each on its own, stopping at the first error (the
+  /// transaction stays open; unlike Client::batch, nothing is undone).
+  std::vector<ResultSet> execute_sequence(const std::vector<Statement>& stmts);
   /// Runs a multi-statement script inside the transaction.
   void execute_script(std::string_view sql);
   void commit();
@@ -68,7 +69,7 @@ class Transaction {
   [[nodiscard]] bool active() const noexcept;
 
   void execute_async(Statement stmt, Callback<ResultSet> done);
-  void batch_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
+  void execute_sequence_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
   /// Client::try_execute_inline for this transaction (local engines): a statement seen fast
   /// before, between the transaction's other calls; it never waits for a lock (when the
   /// write lock is taken, it does not run and returns false).

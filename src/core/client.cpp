@@ -140,13 +140,13 @@ bool Transaction::try_execute_inline(const Statement& stmt, ResultSet& out) {
   return session_ && session_->try_execute_inline(stmt, out);
 }
 
-std::vector<ResultSet> Transaction::batch(const std::vector<Statement>& stmts) {
+std::vector<ResultSet> Transaction::execute_sequence(const std::vector<Statement>& stmts) {
   return wait_for<std::vector<ResultSet>>(
-      [&](Callback<std::vector<ResultSet>> cb) { batch_async(stmts, std::move(cb)); });
+      [&](Callback<std::vector<ResultSet>> cb) { execute_sequence_async(stmts, std::move(cb)); });
 }
 
-void Transaction::batch_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
-  session_of(session_).batch(std::move(stmts), std::move(done));
+void Transaction::execute_sequence_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
+  session_of(session_).sequence(std::move(stmts), std::move(done));
 }
 
 void Transaction::execute_script(std::string_view sql) {

@@ -16,7 +16,9 @@ class TxnSession {
  public:
   virtual ~TxnSession() = default;
   virtual void execute(Statement stmt, Callback<ResultSet> done) = 0;
-  virtual void batch(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) = 0;
+  /// Statements in order inside the transaction, stopping at the first error (which leaves
+  /// the transaction open).
+  virtual void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) = 0;
   virtual void execute_script(std::string sql, Callback<Done> done) = 0;
   virtual void commit(Callback<Done> done) = 0;
   virtual void rollback(Callback<Done> done) = 0;

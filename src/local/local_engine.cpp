@@ -296,7 +296,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     }, [done](const Error& e) { deliver(done, Outcome<ResultSet>(e)); });
   }
 
-  void batch(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
+  void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
     submit([this, stmts = std::move(stmts), done](Connection* c) {
       if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
       if (ended_) return deliver(done, Outcome<std::vector<ResultSet>>(transaction_closed_error()));

@@ -24,7 +24,7 @@ struct OnTransaction {
     txn->execute_async(std::move(stmt), std::move(done));
   }
   void many(std::vector<Statement> parts, Callback<std::vector<ResultSet>> done) {
-    txn->batch_async(std::move(parts), std::move(done));
+    txn->execute_sequence_async(std::move(parts), std::move(done));
   }
 };
 

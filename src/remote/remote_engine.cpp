@@ -439,7 +439,7 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
     });
   }
 
-  void batch(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
+  void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
     run_statements(std::move(stmts), std::move(done));
   }
 

@@ -80,8 +80,8 @@ class ReplicaTxn final : public TxnSession {
   ReplicaTxn(std::shared_ptr<TxnSession> inner, std::shared_ptr<ReplicaEngine> engine)
       : inner_(std::move(inner)), engine_(std::move(engine)) {}
   void execute(Statement stmt, Callback<ResultSet> done) override { inner_->execute(std::move(stmt), std::move(done)); }
-  void batch(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
-    inner_->batch(std::move(stmts), std::move(done));
+  void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
+    inner_->sequence(std::move(stmts), std::move(done));
   }
   void execute_script(std::string sql, Callback<Done> done) override {
     inner_->execute_script(std::move(sql), std::move(done));

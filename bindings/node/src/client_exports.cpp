@@ -216,7 +216,7 @@ Napi::Value TxBatch(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxHandle>(info[0], "transaction");
   std::vector<Statement> stmts = decode_statements(info[1], h.int_mode);
   auto [promise, reply] = client_call<std::vector<ResultSet>>(info.Env(), results_in(h.int_mode));
-  h.txn->batch_async(std::move(stmts), std::move(reply));
+  h.txn->execute_sequence_async(std::move(stmts), std::move(reply));
   return promise;
 }
 

@@ -381,7 +381,7 @@ TEST_P(ClientTest, TransactionCommitMakesWritesVisible) {
   auto tx = db().transaction(TransactionMode::Write);
   tx.execute("INSERT INTO t (a) VALUES ('tx')");
   EXPECT_EQ(std::get<std::int64_t>(tx.execute("SELECT count(*) FROM t").rows[0][0]), 1);
-  auto batch = tx.batch({"INSERT INTO t (a) VALUES ('tx2')", "SELECT count(*) FROM t"});
+  auto batch = tx.execute_sequence({"INSERT INTO t (a) VALUES ('tx2')", "SELECT count(*) FROM t"});
   EXPECT_EQ(batch[1].rows[0][0], Value(std::int64_t{2}));
   tx.commit();
   EXPECT_FALSE(tx.active());
