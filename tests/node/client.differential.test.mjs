@@ -40,7 +40,10 @@ function urls() {
   let n = 0
   return {
     next: (kind) => (kind === 'memory' ? ':memory:' : `file:${path.join(dir, `db${n++}.db`)}`),
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+    // Ours opens in the background: a client closed while its open is still in flight closes
+    // once the open is done, so the database files may appear just after close() returned
+    // (known difference: the official opens synchronously). Retry removing the directory.
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }),
   }
 }
 
