@@ -19,11 +19,13 @@
 #include "libsql/client.hpp"
 #include "support/hrana_server.hpp"
 #include "support/sqld.hpp"
+#include "support/expect_error.hpp"
 #include "support/temp_db.hpp"
 
 using libsql::Blob;
 using libsql::Client;
 using libsql::Error;
+using libsql::test::expect_error;
 using libsql::ErrorKind;
 using libsql::ResultSet;
 using libsql::Statement;
@@ -99,16 +101,6 @@ class ClientTest : public testing::TestWithParam<EngineKind> {
 INSTANTIATE_TEST_SUITE_P(Engines, ClientTest,
                          testing::Values(EngineKind::File, EngineKind::Memory, EngineKind::Remote, EngineKind::Sqld),
                          engine_name);
-
-Error expect_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a libsql::Error";
-  return Error(ErrorKind::Misuse, 0, "NONE", "no error");
-}
 
 // --- values ---
 

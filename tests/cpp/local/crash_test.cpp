@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "libsql/client.hpp"
+#include "support/crash_writer.hpp"
 #include "support/temp_db.hpp"
 
 namespace {
@@ -19,31 +20,9 @@ TEST(CrashSafety, KilledWriterLeavesExactlyTheCommittedTransactions) {
   for (int round = 0; round < 3; ++round) {
     SCOPED_TRACE(round);
     libsql::test::TempDb tmp;
-    int out[2];
-    ASSERT_EQ(pipe(out), 0);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      execl(LIBSQL_CRASH_WRITER, LIBSQL_CRASH_WRITER, tmp.path().c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    FILE* in = fdopen(out[0], "r");
-    long long last = 0;
-    char line[64];
     // Let it commit a varying number of transactions, then kill it without warning.
     const long long target = 20 + round * 37;
-    while (last < target && std::fgets(line, sizeof line, in)) last = std::atoll(line);
-    kill(pid, SIGKILL);
-    // Lines already in the pipe were reported before the kill.
-    while (std::fgets(line, sizeof line, in)) last = std::atoll(line);
-    std::fclose(in);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status));
+    const long long last = libsql::test::run_crash_writer_until_killed(tmp.path(), nullptr, target);
     ASSERT_GE(last, target);
 
     auto db = libsql::Client::open({.url = tmp.url()});

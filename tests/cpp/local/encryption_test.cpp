@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "libsql/client.hpp"
+#include "support/crash_writer.hpp"
 #include "support/temp_db.hpp"
 
 #if LIBSQL_HAS_ENCRYPTION
@@ -235,29 +236,8 @@ TEST(Encryption, RandomKeysAndDamagedFilesGiveErrorsNotCrashes) {
 // the key, pass integrity_check, and hold every transaction reported committed.
 TEST(Encryption, KilledWriterLeavesAnEncryptedFileThatOpens) {
   libsql::test::TempDb tmp;
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    execl(LIBSQL_CRASH_WRITER, LIBSQL_CRASH_WRITER, tmp.path().c_str(), kKey, static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  FILE* in = fdopen(out[0], "r");
-  long long last = 0;
-  char line[64];
   const long long target = 40;
-  while (last < target && std::fgets(line, sizeof line, in)) last = std::atoll(line);
-  kill(pid, SIGKILL);
-  while (std::fgets(line, sizeof line, in)) last = std::atoll(line);
-  std::fclose(in);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  const long long last = libsql::test::run_crash_writer_until_killed(tmp.path(), kKey, target);
   ASSERT_GE(last, target);
   ASSERT_TRUE(std::filesystem::exists(tmp.path() + "-wal"));
 

@@ -12,10 +12,12 @@
 #include "libsql/client.hpp"
 #include "remote/hrana_json.hpp"
 #include "support/hrana_server.hpp"
+#include "support/expect_error.hpp"
 #include "support/temp_db.hpp"
 
 using libsql::Client;
 using libsql::Error;
+using libsql::test::expect_error;
 using libsql::ErrorKind;
 using libsql::TransactionMode;
 using libsql::Value;
@@ -28,16 +30,6 @@ long stat(const HranaServer& s, const std::string& key) {
   std::string body = s.stats();
   if (!std::regex_search(body, m, std::regex("\"" + key + "\":(\\d+)"))) return -1;
   return std::stol(m[1]);
-}
-
-Error expect_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a libsql::Error";
-  return Error(ErrorKind::Misuse, 0, "NONE", "no error");
 }
 
 class Remote : public testing::Test {

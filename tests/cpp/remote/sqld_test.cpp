@@ -12,10 +12,12 @@
 #include "libsql/client.hpp"
 #include "support/hrana_server.hpp"
 #include "support/sqld.hpp"
+#include "support/expect_error.hpp"
 #include "support/temp_db.hpp"
 
 using libsql::Client;
 using libsql::Error;
+using libsql::test::expect_error;
 using libsql::ErrorKind;
 using libsql::TransactionMode;
 using libsql::Value;
@@ -23,16 +25,6 @@ using libsql::test::Sqld;
 using libsql::test::SqldJwt;
 
 namespace {
-
-Error expect_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a libsql::Error";
-  return Error(ErrorKind::Misuse, 0, "NONE", "no error");
-}
 
 TEST(SqldAuth, AValidJwtWorksAMissingExpiredOrForeignOneIsAnAuthErrorWithoutTheToken) {
   ASSERT_TRUE(Sqld::available()) << Sqld::binary();
