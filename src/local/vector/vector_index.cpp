@@ -335,6 +335,22 @@ void index_marker(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     sqlite3_result_null(ctx);
     return;
   }
+  // The column's type, when every index written with these options agrees on it (SQLite does
+  // not say which index a call is for).
+  const IndexSpec* column = nullptr;
+  if (!specs.empty()) {
+    const IndexSpec& first = *specs.front();
+    const bool agree = std::all_of(specs.begin(), specs.end(), [&](const IndexSpec* s) {
+      return s->vector_column == first.vector_column && s->type == first.type && s->dims == first.dims;
+    });
+    if (agree) column = &first;
+  }
+  if (column && !column->vector_column) {
+    std::string decl = column->declared_type;
+    std::transform(decl.begin(), decl.end(), decl.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    sqlite3_result_error(ctx, mprintf("vector index: unexpected vector column type: %s", decl.c_str()).c_str(), -1);
+    return;
+  }
   Type type{};
   int dims = 0;
   Vector v;
@@ -342,31 +358,17 @@ void index_marker(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     sqlite3_result_error(ctx, error.c_str(), -1);
     return;
   }
-  // The column's type, when every index written with these options agrees on it (SQLite does
-  // not say which index a call is for).
-  if (!specs.empty()) {
-    const IndexSpec& first = *specs.front();
-    const bool agree = std::all_of(specs.begin(), specs.end(), [&](const IndexSpec* s) {
-      return s->vector_column == first.vector_column && s->type == first.type && s->dims == first.dims;
-    });
-    if (agree && !first.vector_column) {
-      std::string decl = first.declared_type;
-      std::transform(decl.begin(), decl.end(), decl.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-      sqlite3_result_error(ctx, mprintf("vector index: unexpected vector column type: %s", decl.c_str()).c_str(), -1);
-      return;
-    }
-    if (agree && type != first.type) {
-      sqlite3_result_error(ctx,
-                           mprintf("vector index(insert): vector type differs from column type: %d != %d",
-                                   static_cast<int>(type), static_cast<int>(first.type))
-                               .c_str(),
-                           -1);
-      return;
-    }
-    if (agree && v.dims != first.dims) {
-      sqlite3_result_error(ctx, mprintf("vector index(insert): dimensions are different: %d != %d", v.dims, first.dims).c_str(), -1);
-      return;
-    }
+  if (column && type != column->type) {
+    sqlite3_result_error(ctx,
+                         mprintf("vector index(insert): vector type differs from column type: %d != %d",
+                                 static_cast<int>(type), static_cast<int>(column->type))
+                             .c_str(),
+                         -1);
+    return;
+  }
+  if (column && v.dims != column->dims) {
+    sqlite3_result_error(ctx, mprintf("vector index(insert): dimensions are different: %d != %d", v.dims, column->dims).c_str(), -1);
+    return;
   }
   sqlite3_result_null(ctx);
 }
