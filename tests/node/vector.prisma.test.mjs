@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { adapterKinds, makeAdapter } from '../e2e/adapters.mjs'
+import { adapterKinds, makeAdapter, localOnly } from '../e2e/adapters.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
@@ -78,7 +78,7 @@ async function scenario(kind, url) {
   }
 }
 
-describe('Prisma: Unsupported("F32_BLOB(3)") and $queryRaw similarity search', () => {
+describe('Prisma: Unsupported("F32_BLOB(3)") and $queryRaw similarity search', { skip: localOnly('local vector search') }, () => {
   before(generate)
 
   it('the same rows through the official adapter and ours', async (t) => {

@@ -8,10 +8,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import * as official from '@libsql/client'
-import { loadOurs } from '../e2e/adapters.mjs'
+import { loadOurs, localOnly } from '../e2e/adapters.mjs'
 
 const { module: ours, error } = await loadOurs()
-const skip = error ? `libsql-cpp cannot be imported: ${error.message.split('\n')[0]}` : false
+const skip =
+  localOnly('vector search on local files; remote databases run the server\'s libSQL') ||
+  (error ? `libsql-cpp cannot be imported: ${error.message.split('\n')[0]}` : false)
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-cpp-vector-'))
 const rm = (dir) => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 })
