@@ -584,6 +584,27 @@ float distance_cos(const Vector& a, const Vector& b) {
   return 0;
 }
 
+float f32_sum_squares(const float* a, int n) noexcept {
+  float sum = 0;
+  for (int i = 0; i < n; ++i) sum += a[i] * a[i];
+  return sum;
+}
+
+float f32_cos(const float* a, float norm_a, const float* b, float norm_b, int n) noexcept {
+  float dot = 0;
+  for (int i = 0; i < n; ++i) dot += a[i] * b[i];
+  return static_cast<float>(1.0 - static_cast<double>(dot) / std::sqrt(static_cast<double>(norm_a * norm_b)));
+}
+
+float f32_l2(const float* a, const float* b, int n) noexcept {
+  float sum = 0;
+  for (int i = 0; i < n; ++i) {
+    const float d = a[i] - b[i];
+    sum += d * d;
+  }
+  return static_cast<float>(std::sqrt(static_cast<double>(sum)));
+}
+
 float distance_l2(const Vector& a, const Vector& b) {
   const int n = a.dims;
   if (a.type == Type::F64) {

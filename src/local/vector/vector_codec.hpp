@@ -59,6 +59,12 @@ std::string to_text(const Vector& v);
 float distance_cos(const Vector& a, const Vector& b);
 float distance_l2(const Vector& a, const Vector& b);
 
+/// The F32 cases of distance_cos / distance_l2 over raw arrays: `norm_b` is b's sum of squares
+/// accumulated in order (what distance_cos computes alongside the dot product).
+float f32_sum_squares(const float* a, int n) noexcept;
+float f32_cos(const float* a, float norm_a, const float* b, float norm_b, int n) noexcept;
+float f32_l2(const float* a, const float* b, int n) noexcept;
+
 /// A declared column type such as `F32_BLOB(3)` or `FLOAT64( 8 )`: true with its type and
 /// dimensions when it is one of libSQL's vector types.
 bool column_type(const char* decltype_text, Type& type, int& dims);

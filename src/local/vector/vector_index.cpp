@@ -375,9 +375,26 @@ void index_marker(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 
 // ---- vector_top_k ---------------------------------------------------------------------------
 
+/// The last searched F32 index of a connection, in memory: rowids, vectors and their sums of
+/// squares, valid while the database is unchanged (same data_version, schema version and
+/// total_changes on this connection, outside any explicit transaction, whose rollback would
+/// not show in those counters). Bounded by kCacheBudget; past it, every search scans.
+struct SearchCache {
+  static constexpr std::size_t kCacheBudget = std::size_t{512} << 20;
+  bool valid = false;
+  std::string index;
+  long long data_version = -1, schema_version = -1;
+  sqlite3_int64 total_changes = -1;
+  int dims = 0;
+  std::vector<sqlite3_int64> rowids;
+  std::vector<float> data;
+  std::vector<float> norms;
+};
+
 struct TopKTable {
   sqlite3_vtab base{};
   sqlite3* db = nullptr;
+  SearchCache cache;
 };
 
 struct TopKCursor {
@@ -501,6 +518,91 @@ int search(sqlite3* db, const IndexSpec& spec, const Vector& query, sqlite3_int6
   return SQLITE_OK;
 }
 
+/// The state a cache is valid for; false when it cannot be read.
+bool cache_token(sqlite3* db, long long& data_version, long long& schema_version, sqlite3_int64& changes) {
+  int rc = SQLITE_OK;
+  Stmt dv(db, "PRAGMA main.data_version", rc);
+  if (rc != SQLITE_OK || sqlite3_step(dv.st) != SQLITE_ROW) return false;
+  data_version = sqlite3_column_int64(dv.st, 0);
+  Stmt sv(db, "PRAGMA main.schema_version", rc);
+  if (rc != SQLITE_OK || sqlite3_step(sv.st) != SQLITE_ROW) return false;
+  schema_version = sqlite3_column_int64(sv.st, 0);
+  changes = sqlite3_total_changes64(db);
+  return true;
+}
+
+/// Fills `cache` with the F32 vectors of the index's column (the rows search() would score,
+/// converted to F32 the same way). False (cache left invalid) past the budget or on error.
+bool build_cache(sqlite3* db, const IndexSpec& spec, SearchCache& cache) {
+  cache.valid = false;
+  cache.rowids.clear();
+  cache.data.clear();
+  cache.norms.clear();
+  int rc = SQLITE_OK;
+  Stmt scan(db, "SELECT rowid, " + quote_id(spec.column) + " FROM main." + quote_id(spec.table), rc);
+  if (rc != SQLITE_OK) return false;
+  const auto dims = static_cast<std::size_t>(spec.dims);
+  std::string error;
+  while ((rc = sqlite3_step(scan.st)) == SQLITE_ROW) {
+    const int vt = sqlite3_column_type(scan.st, 1);
+    if (vt == SQLITE_NULL) continue;
+    if ((cache.data.size() + dims) * sizeof(float) > SearchCache::kCacheBudget) return false;
+    const std::size_t at = cache.data.size();
+    if (vt == SQLITE_BLOB && static_cast<std::size_t>(sqlite3_column_bytes(scan.st, 1)) == dims * 4) {
+      cache.data.resize(at + dims);
+      if (dims) std::memcpy(cache.data.data() + at, sqlite3_column_blob(scan.st, 1), dims * 4);
+    } else {
+      Vector parsed;
+      const bool ok = vt == SQLITE_BLOB
+                          ? parse_blob(static_cast<const std::uint8_t*>(sqlite3_column_blob(scan.st, 1)),
+                                       static_cast<std::size_t>(sqlite3_column_bytes(scan.st, 1)), parsed, error)
+                          : vt == SQLITE_TEXT && parse_text(reinterpret_cast<const char*>(sqlite3_column_text(scan.st, 1)),
+                                                            Type::F32, parsed, error);
+      if (!ok || parsed.dims != spec.dims) continue;
+      if (parsed.type != Type::F32) parsed = convert(parsed, Type::F32);
+      cache.data.insert(cache.data.end(), parsed.f32.begin(), parsed.f32.end());
+    }
+    cache.rowids.push_back(sqlite3_column_int64(scan.st, 0));
+    cache.norms.push_back(f32_sum_squares(cache.data.data() + at, spec.dims));
+  }
+  if (rc != SQLITE_DONE) return false;
+  cache.index = spec.name;
+  cache.dims = spec.dims;
+  cache.valid = true;
+  return true;
+}
+
+/// search() over a cache (same distances, same order).
+void search_cached(const SearchCache& cache, Metric metric, const Vector& query, sqlite3_int64 k,
+                   std::vector<sqlite3_int64>& ids) {
+  ids.clear();
+  if (k <= 0) return;
+  using Entry = std::pair<float, sqlite3_int64>;
+  std::priority_queue<Entry> heap;
+  const int dims = cache.dims;
+  const float qnorm = f32_sum_squares(query.f32.data(), dims);
+  for (std::size_t r = 0; r < cache.rowids.size(); ++r) {
+    const float* row = cache.data.data() + r * static_cast<std::size_t>(dims);
+    float d = metric == Metric::L2 ? f32_l2(query.f32.data(), row, dims) : f32_cos(query.f32.data(), qnorm, row, cache.norms[r], dims);
+    if (std::isnan(d)) d = std::numeric_limits<float>::infinity();
+    const Entry e{d, cache.rowids[r]};
+    if (static_cast<sqlite3_int64>(heap.size()) < k) {
+      heap.push(e);
+    } else if (e < heap.top()) {
+      heap.pop();
+      heap.push(e);
+    }
+  }
+  std::vector<Entry> sorted;
+  sorted.reserve(heap.size());
+  while (!heap.empty()) {
+    sorted.push_back(heap.top());
+    heap.pop();
+  }
+  std::reverse(sorted.begin(), sorted.end());
+  for (const auto& e : sorted) ids.push_back(e.second);
+}
+
 int topk_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
   auto* c = reinterpret_cast<TopKCursor*>(cur);
   auto* t = reinterpret_cast<TopKTable*>(cur->pVtab);
@@ -546,7 +648,24 @@ int topk_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sq
     return fail(cur->pVtab,
                 "vector index(search): third parameter (k) must be an integer, but unexpected type of value were provided");
   }
-  if (int rc = search(t->db, *spec, query, sqlite3_value_int64(argv[2]), c->ids, error); rc != SQLITE_OK) {
+  const sqlite3_int64 k = sqlite3_value_int64(argv[2]);
+  long long data_version = 0, schema_version = 0;
+  sqlite3_int64 changes = 0;
+  if (spec->type == Type::F32 && k > 0 && sqlite3_get_autocommit(t->db) != 0 &&
+      cache_token(t->db, data_version, schema_version, changes)) {
+    SearchCache& cache = t->cache;
+    const bool fresh = cache.valid && cache.index == spec->name && cache.data_version == data_version &&
+                       cache.schema_version == schema_version && cache.total_changes == changes;
+    if (fresh || build_cache(t->db, *spec, cache)) {
+      cache.data_version = data_version;
+      cache.schema_version = schema_version;
+      cache.total_changes = changes;
+      search_cached(cache, spec->metric, query, k, c->ids);
+      return SQLITE_OK;
+    }
+    cache = SearchCache{};  // over the budget: free what was read
+  }
+  if (int rc = search(t->db, *spec, query, k, c->ids, error); rc != SQLITE_OK) {
     return fail(cur->pVtab, "vector index(search): " + error);
   }
   return SQLITE_OK;

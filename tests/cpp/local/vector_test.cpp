@@ -254,3 +254,34 @@ TEST(VectorIndexLibsqlFile, WritesUnderLibsqlsIndexAreRefusedReadsWork) {
   EXPECT_EQ(ids(db, "SELECT id FROM vector_top_k('docs_emb', vector('[1,1]'), 1)"), (std::vector<std::int64_t>{3}));
   db.close();
 }
+
+TEST(VectorIndexCache, TransactionsAndOtherConnectionsNeverSeeAStaleSearch) {
+  // vector_top_k keeps an F32 index in memory between searches (outside transactions); every
+  // change must show in the next search, from this connection, a rolled-back transaction, or
+  // another client on the same file.
+  TempDb temp;
+  auto db = Client::open({.url = temp.url()});
+  auto other = Client::open({.url = temp.url()});
+  db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, emb F32_BLOB(2))");
+  db.execute("CREATE INDEX t_emb ON t (libsql_vector_idx(emb, 'metric=l2'))");
+  db.execute("INSERT INTO t VALUES (1, vector('[0,0]')), (2, vector('[10,10]'))");
+  const char* nearest = "SELECT id FROM vector_top_k('t_emb', vector('[5,5.5]'), 1)";
+  EXPECT_EQ(ids(db, nearest), (std::vector<std::int64_t>{2}));
+  {
+    auto tx = db.transaction(libsql::TransactionMode::Write);
+    tx.execute("INSERT INTO t VALUES (3, vector('[5,5]'))");
+    EXPECT_EQ(std::get<std::int64_t>(tx.execute(nearest).rows.at(0).at(0)), 3);
+    tx.rollback();
+  }
+  EXPECT_EQ(ids(db, nearest), (std::vector<std::int64_t>{2}));
+  other.execute("INSERT INTO t VALUES (4, vector('[5,6]'))");
+  EXPECT_EQ(ids(db, nearest), (std::vector<std::int64_t>{4}));
+  EXPECT_EQ(ids(other, nearest), (std::vector<std::int64_t>{4}));
+  db.execute("DELETE FROM t WHERE id = 4");
+  EXPECT_EQ(ids(other, nearest), (std::vector<std::int64_t>{2}));
+  db.execute("UPDATE t SET emb = vector('[5,5.4]') WHERE id = 1");
+  EXPECT_EQ(ids(other, nearest), (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(ids(db, nearest), (std::vector<std::int64_t>{1}));
+  other.close();
+  db.close();
+}
