@@ -96,6 +96,21 @@ function runChild(adapter, db, url) {
         result = m.result
       }
     })
+    // Sampled from outside too (/proc/<pid>): figures even for a child whose event loop is
+    // blocked (a synchronous driver waiting for a lock never runs its own sampling timer).
+    const external = []
+    const outside = setInterval(() => {
+      try {
+        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8')
+        external.push({
+          t: Math.round((Date.now() - begun) / 100) / 10,
+          rssMb: Math.round(Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]) / 102.4) / 10,
+          fds: fs.readdirSync(`/proc/${child.pid}/fd`).length,
+          threads: Number(/^Threads:\s+(\d+)/m.exec(status)[1]),
+        })
+      } catch {}
+    }, opts.interval * 1000)
+    const begun = Date.now()
     // Bounded: the run's duration plus time to set up and to finish the operations in flight.
     const limit = setTimeout(() => {
       stderr += `\nkilled: still running ${opts.duration + 180} s after it started`
@@ -103,7 +118,8 @@ function runChild(adapter, db, url) {
     }, (opts.duration + 180) * 1000)
     child.on('exit', (code, signal) => {
       clearTimeout(limit)
-      resolve({ adapter, db, result, samples, exit: signal ?? code, stderr })
+      clearInterval(outside)
+      resolve({ adapter, db, result, samples, external, exit: signal ?? code, stderr })
     })
   })
 }
@@ -126,7 +142,10 @@ function verdict(run) {
   const notes = []
   const r = run.result
   if (!r) {
-    problems.push(`the worker exited (${run.exit}) without a result: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+    const ticks = run.samples.filter((s) => s.label === 'tick').length
+    const ext = run.external
+    const seen = ext.length ? `; seen from outside: ${ext[0].rssMb} MB / ${ext[0].fds} fds / ${ext[0].threads} threads at ${ext[0].t} s, ${ext.at(-1).rssMb} MB / ${ext.at(-1).fds} / ${ext.at(-1).threads} at ${ext.at(-1).t} s` : ''
+    problems.push(`the worker exited (${run.exit}) without a result, after ${ticks} samples of its own${seen}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`)
     return { problems, notes }
   }
   if (r.serverBusy) notes.push(`${r.serverBusy} SQLITE_BUSY answers from sqld (lock contention in the server, not counted as failures)`)
@@ -167,7 +186,7 @@ try {
     rows.push({
       adapter: run.adapter, db: run.db, ops: r?.totalOps ?? 0, errors: r?.totalErrors ?? '-', serverBusy: r?.serverBusy ?? 0,
       start: fmt(first), end: fmt(r?.end), closed: fmt(r?.closed),
-      growth: v.growth ? `${v.growth.rssMb?.growth?.toFixed(1)} MB / ${v.growth.fds?.growth} / ${v.growth.threads?.growth}` : '-',
+      growth: v.growth?.rssMb ? `${v.growth.rssMb.growth.toFixed(1)} MB / ${v.growth.fds.growth} / ${v.growth.threads.growth}` : '-',
       verdict: v.problems.length ? (fatal ? 'FAIL' : 'problems (reported)') : 'ok',
       problems: v.problems, notes: v.notes, opsByKind: r?.ops, errorSamples: r?.errorSamples ?? [],
     })
