@@ -86,12 +86,16 @@ function runChild(adapter, db, url) {
       stderr = (stderr + d).slice(-4000)
     })
     let result = null
+    let stuck = null
     const samples = []
     child.on('message', (m) => {
       if (m.type === 'sample') {
         samples.push(m.sample)
         const s = m.sample
         console.log(`  [${adapter}/${db}] t=${String(s.t).padStart(5)}s ${s.label.padEnd(6)} rss ${String(s.rssMb).padStart(6)} MB  fds ${String(s.fds).padStart(4)}  threads ${String(s.threads).padStart(3)}  ops ${s.ops}  errors ${s.errors}${s.serverBusy ? `  sqld-busy ${s.serverBusy}` : ''}`)
+      } else if (m.type === 'stuck') {
+        stuck = m
+        console.log(`  [${adapter}/${db}] t=${m.t}s operations running for over a minute: ${m.stuck.join('; ')}`)
       } else if (m.type === 'result') {
         result = m.result
       }
@@ -119,7 +123,7 @@ function runChild(adapter, db, url) {
     child.on('exit', (code, signal) => {
       clearTimeout(limit)
       clearInterval(outside)
-      resolve({ adapter, db, result, samples, external, exit: signal ?? code, stderr })
+      resolve({ adapter, db, result, samples, external, stuck, exit: signal ?? code, stderr })
     })
   })
 }
@@ -146,6 +150,7 @@ function verdict(run) {
     const ext = run.external
     const seen = ext.length ? `; seen from outside: ${ext[0].rssMb} MB / ${ext[0].fds} fds / ${ext[0].threads} threads at ${ext[0].t} s, ${ext.at(-1).rssMb} MB / ${ext.at(-1).fds} / ${ext.at(-1).threads} at ${ext.at(-1).t} s` : ''
     problems.push(`the worker exited (${run.exit}) without a result, after ${ticks} samples of its own${seen}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+    if (run.stuck) problems.push(`at ${run.stuck.t} s, operations running for over a minute: ${run.stuck.stuck.join('; ')}`)
     return { problems, notes }
   }
   if (r.serverBusy) notes.push(`${r.serverBusy} SQLITE_BUSY answers from sqld (lock contention in the server, not counted as failures)`)

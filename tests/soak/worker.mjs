@@ -99,6 +99,7 @@ async function step(c) {
   const post = pick(c, c.posts)
   if (r < 0.35) {
     const which = Math.floor(c.random() * 4)
+    c.doing = `read ${which}`
     if (which === 0) {
       const p = await prisma.post.findUnique({ where: { id: post } })
       if (p?.authorId !== c.userId) throw new Error(`read: post ${post} came back as ${JSON.stringify(p)}`)
@@ -112,6 +113,7 @@ async function step(c) {
     return 'read'
   }
   if (r < 0.55) {
+    c.doing = 'write'
     if (c.random() < 0.6) {
       await prisma.post.update({ where: { id: post }, data: { views: { increment: 1 } } })
       c.expectedViews.set(post, c.expectedViews.get(post) + 1)
@@ -125,6 +127,7 @@ async function step(c) {
     // Write first (the increment), then read and insert: the first statement takes the write
     // lock, waiting for it within the busy timeout.
     const abort = c.random() < 0.1
+    c.doing = 'transaction'
     try {
       await prisma.$transaction(async (tx) => {
         await tx.post.update({ where: { id: post }, data: { views: { increment: 1 } } })
@@ -140,10 +143,12 @@ async function step(c) {
     return 'transaction'
   }
   if (r < 0.9) {
+    c.doing = 'createMany'
     const n = await prisma.comment.createMany({ data: Array.from({ length: 20 }, (_, k) => ({ postId: post, text: `bulk ${k}` })) })
     if (n.count !== 20) throw new Error(`createMany: count ${n.count}, expected 20`)
     return 'createMany'
   }
+  c.doing = 'trim'
   // Trim: keep the data size steady (a :memory: database's pages are resident memory).
   const old = await prisma.comment.findMany({
     where: { post: { authorId: c.userId } }, select: { id: true }, orderBy: { id: 'desc' }, skip: KEEP_COMMENTS,
@@ -186,10 +191,18 @@ async function run() {
   }
   sample('ready')
   const deadline = Date.now() + durationMs
-  const timer = setInterval(() => sample('tick'), intervalMs)
+  // Operations running for over a minute (none should): named in the samples, for a hang.
+  const stuck = () => cs.filter((c) => c.since && Date.now() - c.since > 60_000)
+    .map((c) => `client ${c.i}: ${c.doing} for ${Math.round((Date.now() - c.since) / 1000)} s`)
+  const timer = setInterval(() => {
+    const s = sample('tick')
+    const st = stuck()
+    if (st.length) process.send?.({ type: 'stuck', t: s.t, stuck: st })
+  }, intervalMs)
   await Promise.all(cs.map(async (c) => {
     while (Date.now() < deadline) {
       const begun = Date.now()
+      c.since = begun
       try {
         const k = await step(c)
         ops[k] = (ops[k] ?? 0) + 1
@@ -202,6 +215,7 @@ async function run() {
     }
   }))
   clearInterval(timer)
+  for (const c of cs) c.since = 0
   const last = sample('end')
   // Every acknowledged increment is there, exactly once.
   let mismatches = 0
