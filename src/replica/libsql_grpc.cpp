@@ -288,14 +288,13 @@ PullResult snapshot_unit(const std::vector<LibsqlFrame>& frames) {
   std::uint64_t highest = 0;
   std::map<std::uint32_t, std::pair<std::uint64_t, std::string_view>> pages;  // newest frame wins
   for (const LibsqlFrame& f : frames) {
-    if (f.frame_no >= highest) {
-      highest = f.frame_no;
-      if (f.size_after != 0) unit.db_size_pages = f.size_after;
-    }
+    highest = std::max(highest, f.frame_no);
+    // sqld 0.24 marks the stream's last frame as the commit (it carries the size).
+    if (f.size_after != 0) unit.db_size_pages = f.size_after;
     auto [it, inserted] = pages.try_emplace(f.page_no, f.frame_no, f.page);
     if (!inserted && f.frame_no > it->second.first) it->second = {f.frame_no, f.page};
   }
-  if (unit.db_size_pages == 0) corrupt("the snapshot's newest frame carries no database size");
+  if (unit.db_size_pages == 0) corrupt("no frame of the snapshot carries the database size");
   unit.server_revision = std::to_string(highest);
   unit.frames = frames.size();
   for (const auto& [page_no, entry] : pages) {

@@ -96,8 +96,10 @@ class CommitAssembler {
   std::uint64_t committed_last_ = 0;
 };
 
-/// Builds one whole-image unit from a Snapshot stream (deduplicated frames, highest
-/// frame_no first; the highest carries the database size). Throws SYNC_PROTOCOL_ERROR.
+/// Builds one unit from a Snapshot stream: the latest page of every page changed in one of
+/// sqld's snapshot files from the asked offset on (highest frame_no first); the frame that
+/// carries a size (sqld 0.24: the last one) gives the database size, the highest frame_no
+/// the revision. Throws SYNC_PROTOCOL_ERROR.
 PullResult snapshot_unit(const std::vector<LibsqlFrame>& frames);
 
 struct LibsqlGrpcOptions {
