@@ -132,7 +132,8 @@ ReplicaMeta decode_replica_meta(std::string_view text) {
   if (meta.sync_url.empty()) invalid("\"sync_url\" is empty");
   if (meta.server_revision.empty() && protocol == kProtocolTurso) invalid("\"server_revision\" is empty");
   if (protocol == kProtocolGrpc && !meta.server_revision.empty() &&
-      meta.server_revision.find_first_not_of("0123456789") != std::string::npos) {
+      (meta.server_revision.size() > 19 ||
+       meta.server_revision.find_first_not_of("0123456789") != std::string::npos)) {
     invalid("\"server_revision\" is not a frame number");
   }
   if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1)) != 0) {
