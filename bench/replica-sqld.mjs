@@ -3,7 +3,7 @@
 //   - sync of ~1,000 changed pages;
 //   - reads on the replica while a sync runs: how many 1-row reads complete during the sync,
 //     and the longest event-loop stall (the official sync() runs on the JS thread).
-// Usage: node bench/replica-sqld.mjs [--mb 20] [--pages 1000] [--rounds 3]
+// Usage: node bench/replica-sqld.mjs [--mb 20] [--pages 1000] [--rounds 3] [--no-reads]
 // Numbers only; nothing is asserted. The machine may be loaded: read the spread, not one value.
 import fs from 'node:fs'
 import os from 'node:os'
@@ -20,6 +20,7 @@ const arg = (name, dflt) => {
 const MB = arg('mb', 20)
 const PAGES = arg('pages', 1000)
 const ROUNDS = arg('rounds', 3)
+const NO_READS = process.argv.includes('--no-reads') // time the sync alone
 const ROW = 1000 // bytes per row: ~4 rows per 4 KiB page
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-bench-replica-'))
@@ -51,7 +52,7 @@ async function syncUnderReads(client) {
     last = now
   }, 1)
   const reader = (async () => {
-    while (!stop) {
+    while (!stop && !NO_READS) {
       await client.execute('SELECT n FROM big WHERE id = 1')
       reads++
     }
