@@ -1,6 +1,7 @@
 #include "remote/http_transport.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -141,9 +142,11 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
     std::string key = "x-turso-encryption-key: " + t->request.encryption_key;
     h = curl_slist_append(h, key.c_str());
   }
+  for (const std::string& line : t->request.headers) h = curl_slist_append(h, line.c_str());
   t->headers.reset(h);
   curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  if (t->request.method == "GET") curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  else curl_easy_setopt(easy, CURLOPT_POST, 1L);
   // The body goes through a read callback (not POSTFIELDS) so that a resend needs our seek
   // callback: libcurl resends a request when a reused connection dies before the answer, and
   // for a write outside a transaction that would apply it twice if the server had run it.
@@ -213,6 +216,14 @@ void HttpTransport::finish_transfer(Transfer* raw, int code) {
   char* ct = nullptr;
   curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_TYPE, &ct);
   if (ct != nullptr) t->response.content_type = ct;
+  if (t->request.keep_response_headers) {
+    for (curl_header* h = curl_easy_nextheader(t->easy.get(), CURLH_HEADER, -1, nullptr); h != nullptr;
+         h = curl_easy_nextheader(t->easy.get(), CURLH_HEADER, -1, h)) {
+      std::string name = h->name;
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      t->response.headers.emplace_back(std::move(name), h->value);
+    }
+  }
   t->done(std::move(t->response));
 }
 
