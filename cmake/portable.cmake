@@ -5,7 +5,9 @@
 #     so nothing clashes with the OpenSSL, zlib or nghttp2 that Node itself exports;
 #   - unused sections dropped (-Wl,--gc-sections), no executable stack;
 #   - LIBSQL_STATIC_LIBSTDCXX=ON (the release preset): libstdc++ and libgcc linked in, so the
-#     binaries need only glibc (libc, libm) and no particular GLIBCXX version at run time.
+#     binaries need only glibc (libc, libm) and no particular GLIBCXX version at run time. Off by
+#     default: Debian 12's libstdc++.a raises the glibc floor from 2.34 to 2.36 (checked with
+#     objdump -T), which costs more systems than the GLIBCXX_3.4.30 it saves.
 
 option(LIBSQL_STATIC_LIBSTDCXX "Link libstdc++ and libgcc statically into the addon and the CLI" OFF)
 
