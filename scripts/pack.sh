@@ -11,9 +11,11 @@ preset="${1:-release}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" --target libsql_node libsql-cpp
 bdir="build/$preset"
-addon="$(find "$bdir" bindings/node/build -maxdepth 3 -name libsql_node.node -newer CMakeLists.txt -print -quit 2>/dev/null || true)"
+# The addon still lands in bindings/node/build whatever the preset (the last build wins): the
+# build above has just written it.
+addon=bindings/node/build/libsql_node.node
 cli="$bdir/src/cli/libsql-cpp"
-[ -n "$addon" ] && [ -x "$cli" ] || { echo "pack: built binaries not found" >&2; exit 1; }
+[ -f "$addon" ] && [ -x "$cli" ] || { echo "pack: built binaries not found" >&2; exit 1; }
 stage="$bdir/npm-package"
 rm -rf "$stage" && mkdir -p "$stage/prebuilds/linux-x64"
 cp -r bindings/node/package.json bindings/node/lib bindings/node/bin "$stage/"
