@@ -224,6 +224,10 @@ ResultSet read_stmt_result(const element& e) {
     rs.rows_affected = n;
   }
   if (auto rowid = optional_string(o, "last_insert_rowid")) rs.last_insert_rowid = parse_i64(*rowid);
+  // sqld: the primary's frame number after the statement (the replica's read-your-writes).
+  if (auto index = optional_string(o, "replication_index")) {
+    rs.replication_index = static_cast<std::uint64_t>(parse_i64(*index));
+  }
   return rs;
 }
 
