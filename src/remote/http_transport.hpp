@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 
@@ -24,6 +25,10 @@ struct HttpRequest {
   /// May libcurl resend the request when a reused connection dies before any byte of the
   /// answer? Only when running it twice cannot change the database (see remote_engine.cpp).
   bool retry_safe = false;
+  bool get = false;  ///< a GET without a body (version probes) instead of a POST
+  /// When set, a 2xx answer's body goes here as it arrives (not into HttpResponse::body);
+  /// returning false aborts the transfer. Runs on the I/O thread.
+  std::function<bool(std::string_view)> on_body{};
 };
 
 struct HttpResponse {
