@@ -189,14 +189,44 @@ void RemoteEngine::one_shot(std::vector<Request> requests, Callback<StreamReply>
 }
 
 void RemoteEngine::execute(Statement stmt, Callback<ResultSet> done) {
+  // sqld refuses a result larger than its response limit (10 MB by default) in one body with
+  // RESPONSE_TOO_LARGE; a read can then be run again through a cursor (Hrana 3), where the
+  // rows stream in and the limit does not apply. The read changed nothing, so running it again
+  // is safe; results that fit cost one request as before.
+  std::optional<Statement> again;
+  if (is_plain_read(stmt.sql)) again = stmt;
   std::vector<Request> reqs;
   reqs.push_back(hrana::execute(std::move(stmt)));
   reqs.push_back(hrana::close());
-  one_shot(std::move(reqs), [done](Outcome<StreamReply> o) {
+  std::weak_ptr<RemoteEngine> weak = weak_from_this();
+  one_shot(std::move(reqs), [weak, done, again = std::move(again)](Outcome<StreamReply> o) mutable {
+    if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<ResultSet>(*e));
+    auto& r = std::get<StreamReply>(o);
+    if (r.results[0].error) {
+      auto self = weak.lock();
+      if (self && again && r.results[0].error->code == "RESPONSE_TOO_LARGE" && self->hrana_version() >= 3) {
+        return self->read_through_cursor(std::move(*again), std::move(done));
+      }
+      return deliver(done, Outcome<ResultSet>(hrana::to_error(*r.results[0].error)));
+    }
+    deliver(done, Outcome<ResultSet>(std::move(r.results[0].execute)));
+  });
+}
+
+void RemoteEngine::read_through_cursor(Statement stmt, Callback<ResultSet> done) {
+  if (closed_) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+  std::vector<Step> steps(1);
+  steps[0].stmt = std::move(stmt);
+  auto stream = conn_->open_stream();
+  stream->cursor(std::move(steps), [stream, done](Outcome<StreamReply> o) {
+    // The cursor leaves its stream open: close it (nothing to wait for).
+    if (auto* r = std::get_if<StreamReply>(&o); r && !r->closed) stream->close();
     if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<ResultSet>(*e));
     auto& r = std::get<StreamReply>(o);
     if (r.results[0].error) return deliver(done, Outcome<ResultSet>(hrana::to_error(*r.results[0].error)));
-    deliver(done, Outcome<ResultSet>(std::move(r.results[0].execute)));
+    auto& b = r.results[0].batch;
+    if (auto e = batch_error(b, 0, 1)) return deliver(done, Outcome<ResultSet>(*e));
+    deliver(done, Outcome<ResultSet>(std::move(*b.step_results[0])));
   });
 }
 
@@ -494,75 +524,135 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
 
   /// Statements as one batch request; the first call of the transaction carries BEGIN as step 0
   /// and runs its statements only if BEGIN succeeded.
+  /// A call's statements as batch steps; the first call of the transaction opens it first.
+  /// `guarded_begin`: BEGIN runs only if no transaction is open (Hrana 3), for a call sent again.
+  std::vector<Step> statement_steps(std::vector<Statement> stmts, bool with_begin, bool guarded_begin, std::size_t& first) const {
+    std::vector<Step> steps;
+    if (with_begin) {
+      if (guarded_begin) steps.push_back(plain_step(begin_sql(mode_), Condition::is_autocommit()));
+      else steps = opening_steps();
+    }
+    first = steps.size();
+    for (std::size_t i = 0; i < stmts.size(); ++i) {
+      Step s;
+      s.stmt = std::move(stmts[i]);
+      // Each statement only if the previous one succeeded and (Hrana 3) the transaction is
+      // still open on the server: never in autocommit after the server ended it.
+      if (i > 0) s.condition = Condition::both(Condition::ok(static_cast<int>(first + i - 1)), in_transaction());
+      else if (first > 0 && !guarded_begin) s.condition = Condition::both(Condition::ok(static_cast<int>(first - 1)), in_transaction());
+      else s.condition = in_transaction();
+      steps.push_back(std::move(s));
+    }
+    return steps;
+  }
+
+  struct Call {
+    Callback<std::vector<ResultSet>> done;
+    Finish finish;
+    bool with_begin = false;
+    bool guarded_begin = false;
+    std::size_t first = 0;
+    std::size_t n = 0;
+    /// The statements, kept to run them again through a cursor when the result is over the
+    /// server's response limit (reads only, Hrana 3).
+    std::optional<std::vector<Statement>> again{};
+  };
+
+  /// Statements as one batch request; the first call of the transaction carries BEGIN and runs
+  /// its statements only if BEGIN succeeded. A pipeline answers small results fastest (sqld's
+  /// cursors cost it a few ms more); a read whose result sqld refuses as RESPONSE_TOO_LARGE (over
+  /// 10 MB) runs again through a cursor, where the rows stream in (docs/hrana.md).
   void run_statements(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
     using R = std::vector<ResultSet>;
     enqueue([this, stmts = std::move(stmts), done](Finish finish) mutable {
-      const bool with_begin = !begun_;
-      // Reads go through a cursor (Hrana 3), so a large result streams in instead of arriving
-      // as one body. Only reads: sqld answers a syntax error in a cursor with HTTP 500 and ends
-      // the stream, where a pipeline keeps the transaction open (docs/hrana.md).
+      Call call;
+      call.done = done;
+      call.finish = finish;
+      call.with_begin = !begun_;
+      call.n = stmts.size();
       const bool all_reads = std::all_of(stmts.begin(), stmts.end(), [](const Statement& st) { return is_plain_read(st.sql); });
-      std::vector<Step> steps;
-      if (with_begin) steps = opening_steps();
-      const std::size_t first = steps.size();
-      const std::size_t n = stmts.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        Step s;
-        s.stmt = std::move(stmts[i]);
-        // Each statement only if the previous step succeeded and (Hrana 3) the transaction is
-        // still open on the server: never in autocommit after the server ended it.
-        if (i + first > 0) s.condition = Condition::both(Condition::ok(static_cast<int>(i + first - 1)), in_transaction());
-        else s.condition = in_transaction();
-        steps.push_back(std::move(s));
-      }
+      if (all_reads && engine_->hrana_version() >= 3 && options_.foreign_keys) call.again = stmts;
       std::vector<Request> reqs;
-      reqs.push_back(hrana::batch(std::move(steps)));
-      send(std::move(reqs), [this, done, finish, with_begin, first, n](Outcome<StreamReply> o) {
-        if (auto* e = std::get_if<Error>(&o)) {
-          deliver(done, Outcome<R>(*e));
-          return finish();
-        }
-        auto& r = std::get<StreamReply>(o);
-        if (r.results[0].error) {
-          deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
-          return finish();
-        }
-        auto& b = r.results[0].batch;
-        if (with_begin) {
-          if (auto e = batch_error(b, 0, first)) {
-            mark_ended();  // BEGIN failed: there is no transaction
-            deliver(done, Outcome<R>(*e));
-            return finish();
-          }
-          begun_ = true;
-        }
-        for (std::size_t i = first; i < first + n; ++i) {
-          if (b.step_errors[i] && b.step_errors[i]->code == "TRANSACTION_TIMEOUT") {
-            // sqld rolled the transaction back (it held the write lock past the server's
-            // transaction timeout) and would run what follows in autocommit: end it here.
-            end_on_server();
-            deliver(done, Outcome<R>(server_ended_error(
-                              "it held the write lock longer than the server's transaction timeout (" +
-                              b.step_errors[i]->message + ")")));
-            return finish();
-          }
-          if (b.step_errors[i]) break;
-          if (!b.step_results[i]) {
-            // Skipped with no error before it: the transaction was no longer open (Hrana 3).
-            end_on_server();
-            deliver(done, Outcome<R>(server_ended_error("it was no longer open when the statement arrived")));
-            return finish();
-          }
-        }
-        if (auto e = batch_error(b, first, first + n)) {
-          // A failed statement leaves the transaction open (as locally).
-          deliver(done, Outcome<R>(*e));
-          return finish();
-        }
-        deliver(done, Outcome<R>(take_results(b, first, first + n)));
-        finish();
-      }, false, all_reads);
+      reqs.push_back(hrana::batch(statement_steps(std::move(stmts), call.with_begin, false, call.first)));
+      send(std::move(reqs), [this, call = std::move(call)](Outcome<StreamReply> o) mutable {
+        on_statements(std::move(o), std::move(call));
+      }, false);
     }, [done](const Error& e) { deliver(done, Outcome<R>(e)); });
+  }
+
+  static bool too_large(const hrana::StreamResult& r) {
+    if (r.error) return r.error->code == "RESPONSE_TOO_LARGE";
+    return std::any_of(r.batch.step_errors.begin(), r.batch.step_errors.end(),
+                       [](const auto& e) { return e && e->code == "RESPONSE_TOO_LARGE"; });
+  }
+
+  void on_statements(Outcome<StreamReply> o, Call call) {
+    using R = std::vector<ResultSet>;
+    const auto& done = call.done;
+    const auto& finish = call.finish;
+    if (auto* e = std::get_if<Error>(&o)) {
+      deliver(done, Outcome<R>(*e));
+      return finish();
+    }
+    auto& r = std::get<StreamReply>(o);
+    if (call.again && !r.closed && too_large(r.results[0])) {
+      // Again through a cursor. The reads changed nothing; whether the BEGIN sent with them ran
+      // is not known (the whole answer was refused), so the BEGIN is guarded this time.
+      std::vector<Statement> stmts = std::move(*call.again);
+      call.again.reset();
+      call.guarded_begin = call.with_begin;
+      std::vector<Request> reqs;
+      reqs.push_back(hrana::batch(statement_steps(std::move(stmts), call.with_begin, true, call.first)));
+      return send(std::move(reqs), [this, call = std::move(call)](Outcome<StreamReply> o2) mutable {
+        on_statements(std::move(o2), std::move(call));
+      }, false, true);
+    }
+    if (r.results[0].error) {
+      deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
+      return finish();
+    }
+    auto& b = r.results[0].batch;
+    const std::size_t first = call.first;
+    const std::size_t n = call.n;
+    if (call.with_begin) {
+      // A guarded BEGIN skipped (null result, no error) means the transaction was open already.
+      std::optional<Error> e;
+      if (call.guarded_begin) {
+        if (b.step_errors[0]) e = hrana::to_error(*b.step_errors[0]);
+      } else {
+        e = batch_error(b, 0, first);
+      }
+      if (e) {
+        mark_ended();  // BEGIN failed: there is no transaction
+        deliver(done, Outcome<R>(*e));
+        return finish();
+      }
+      begun_ = true;
+    }
+    for (std::size_t i = first; i < first + n; ++i) {
+      if (b.step_errors[i] && b.step_errors[i]->code == "TRANSACTION_TIMEOUT") {
+        // sqld rolled the transaction back (it held the write lock past the server's
+        // transaction timeout) and would run what follows in autocommit: end it here.
+        end_on_server();
+        deliver(done, Outcome<R>(server_ended_error("it held the write lock longer than the server's transaction timeout (" +
+                                                   b.step_errors[i]->message + ")")));
+        return finish();
+      }
+      if (b.step_errors[i]) break;
+      if (!b.step_results[i]) {
+        // Skipped with no error before it: the transaction was no longer open (Hrana 3).
+        end_on_server();
+        deliver(done, Outcome<R>(server_ended_error("it was no longer open when the statement arrived")));
+        return finish();
+      }
+    }
+    if (auto e = batch_error(b, first, first + n)) {
+      // A failed statement leaves the transaction open (as locally).
+      deliver(done, Outcome<R>(*e));
+      return finish();
+    }
+    deliver(done, Outcome<R>(take_results(b, first, first + n)));
+    finish();
   }
 
   void finish_with(const char* sql, Callback<Done> done) {

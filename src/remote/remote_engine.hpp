@@ -67,6 +67,8 @@ class RemoteEngine final : public Engine, public std::enable_shared_from_this<Re
   void lane_wait_expired(std::uint64_t id);
   /// Sends `requests` on a fresh stream (they end with its `close`).
   void one_shot(std::vector<hrana::Request> requests, Callback<StreamReply> done);
+  /// Runs one read on a fresh stream through a cursor, then closes the stream.
+  void read_through_cursor(Statement stmt, Callback<ResultSet> done);
   std::shared_ptr<HranaConnection> conn_;
   std::atomic<bool> closed_{false};
   std::atomic<bool> no_sequence_{false};  // the server does not know `sequence` (tursodb)
