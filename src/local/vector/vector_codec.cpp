@@ -408,11 +408,11 @@ bool parse_blob(const std::uint8_t* p, std::size_t n, Vector& out, std::string& 
       for (std::size_t i = 0; i < d; ++i) out.u16[i] = static_cast<std::uint16_t>(p[2 * i] | p[2 * i + 1] << 8);
       break;
     case Type::F1Bit:
-      std::memcpy(out.u8.data(), p, out.u8.size());
+      if (!out.u8.empty()) std::memcpy(out.u8.data(), p, out.u8.size());  // an empty vector has no data
       break;
     case Type::F8: {
       const auto a = static_cast<std::size_t>(align4(dims));
-      std::memcpy(out.u8.data(), p, d);
+      if (d != 0) std::memcpy(out.u8.data(), p, d);  // an empty vector has no data
       out.alpha = load_f32(p + a);
       out.shift = load_f32(p + a + 4);
       break;
