@@ -186,10 +186,18 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error_buffer);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION,
                    +[](char* data, size_t size, size_t n, void* user) -> size_t {
-                     static_cast<std::string*>(user)->append(data, size * n);
+                     auto* tr = static_cast<Transfer*>(user);
+                     if (tr->request.on_body) {
+                       long status = 0;
+                       curl_easy_getinfo(tr->easy.get(), CURLINFO_RESPONSE_CODE, &status);
+                       if (status >= 200 && status < 300) {
+                         return tr->request.on_body(std::string_view(data, size * n)) ? size * n : 0;
+                       }
+                     }
+                     tr->response.body.append(data, size * n);
                      return size * n;
                    });
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t->response.body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, t.get());
   Transfer* raw = t.release();
   curl_easy_setopt(easy, CURLOPT_PRIVATE, raw);
   CURLMcode mc = curl_multi_add_handle(static_cast<CURLM*>(multi_), easy);

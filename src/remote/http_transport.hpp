@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 #include <utility>
@@ -32,6 +33,9 @@ struct HttpRequest {
   std::string method = "POST";
   /// Fill HttpResponse::headers (gRPC-web answers errors in the headers).
   bool keep_response_headers = false;
+  /// When set, a 2xx answer's body goes here as it arrives (not into HttpResponse::body);
+  /// returning false aborts the transfer. Runs on the I/O thread.
+  std::function<bool(std::string_view)> on_body{};
 };
 
 struct HttpResponse {
