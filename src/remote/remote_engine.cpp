@@ -10,6 +10,9 @@
 #include <thread>
 #include <utility>
 
+#include "core/callback.hpp"
+#include "core/reaper.hpp"
+
 namespace libsql::detail {
 namespace {
 
@@ -17,14 +20,6 @@ using hrana::Condition;
 using hrana::PipelineResponse;
 using hrana::Request;
 using hrana::Step;
-
-template <class T>
-void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
-  try {
-    done(std::move(outcome));
-  } catch (...) {
-  }
-}
 
 const char* begin_sql(TransactionMode mode) {
   // Stock SQLite servers have no BEGIN READONLY; a read batch is a deferred transaction.
@@ -246,10 +241,8 @@ void RemoteEngine::release_txn_lane() {
 RemoteEngine::~RemoteEngine() {
   close();
   // The last reference may go away inside a callback, on the I/O thread, which cannot join
-  // itself: let another thread wait for the loop to end and free the transport.
-  if (http_ && http_->on_io_thread()) {
-    std::thread([http = std::move(http_)]() mutable { http.reset(); }).detach();
-  }
+  // itself: the reaper thread waits for the loop to end and frees the transport.
+  if (http_ && http_->on_io_thread()) release_elsewhere(std::move(http_));
 }
 
 void RemoteEngine::close() {
