@@ -1,6 +1,7 @@
 // The composition root: the one place that knows every engine and picks one for a URL. It
 // lives above core/ (which depends on no engine); a new engine or scheme is one branch here.
 #include "core/engine.hpp"
+#include "core/fast_path.hpp"
 #include "core/url.hpp"
 #include "libsql/client.hpp"
 #include "local/local_engine.hpp"
@@ -28,16 +29,16 @@ Client Client::open(const Config& config) {
                   "ENCRYPTION_NOT_SUPPORTED: encryptionKey is not supported for embedded replicas "
                   "(syncUrl) yet; it is for local file: databases");
     }
-    return Client(detail::ReplicaEngine::open(url, config));
+    return detail::FastPath::client(detail::ReplicaEngine::open(url, config));
   }
   if (url.scheme != detail::Scheme::File) {
     if (!config.encryption_key.empty()) {
       throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
                   "ENCRYPTION_NOT_SUPPORTED: encryptionKey is not supported for remote databases yet");
     }
-    return Client(detail::RemoteEngine::open(url, config));
+    return detail::FastPath::client(detail::RemoteEngine::open(url, config));
   }
-  return Client(detail::LocalEngine::open(url, config));
+  return detail::FastPath::client(detail::LocalEngine::open(url, config));
 }
 
 }  // namespace libsql

@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "core/fast_path.hpp"
 #include "libsql/client.hpp"
 
 namespace {
@@ -55,10 +56,10 @@ int main(int argc, char** argv) {
       auto db = libsql::Client::open({.url = "file:" + (dir / "r.db").string()});
       db.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a');");
       libsql::Statement point{"SELECT v FROM t WHERE id = ?", {libsql::Value(std::int64_t{1})}};
-      report("file: point read", run(calls, [&](int) { return db.try_execute_inline(point, rs); },
+      report("file: point read", run(calls, [&](int) { return libsql::detail::FastPath::try_execute_inline(db, point, rs); },
                                      [&](int) { db.execute(point); }));
       auto tx = db.transaction(libsql::TransactionMode::Write);
-      report("file: read inside a transaction", run(calls, [&](int) { return tx.try_execute_inline(point, rs); },
+      report("file: read inside a transaction", run(calls, [&](int) { return libsql::detail::FastPath::try_execute_inline(tx, point, rs); },
                                                     [&](int) { tx.execute(point); }));
       tx.rollback();
       db.close();
@@ -67,10 +68,10 @@ int main(int argc, char** argv) {
       auto db = libsql::Client::open({.url = ":memory:"});
       db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
       auto insert = [](int i) { return libsql::Statement{"INSERT INTO t (v) VALUES (?)", {libsql::Value("v" + std::to_string(i))}}; };
-      report(":memory: insert", run(calls, [&](int i) { return db.try_execute_inline(insert(i), rs); },
+      report(":memory: insert", run(calls, [&](int i) { return libsql::detail::FastPath::try_execute_inline(db, insert(i), rs); },
                                     [&](int i) { db.execute(insert(i)); }));
       libsql::Statement point{"SELECT v FROM t WHERE id = ?", {libsql::Value(std::int64_t{1})}};
-      report(":memory: point read", run(calls, [&](int) { return db.try_execute_inline(point, rs); },
+      report(":memory: point read", run(calls, [&](int) { return libsql::detail::FastPath::try_execute_inline(db, point, rs); },
                                         [&](int) { db.execute(point); }));
       db.close();
     }

@@ -44,6 +44,7 @@ struct Done {};
 namespace detail {
 class Engine;
 class TxnSession;
+struct FastPath;
 }  // namespace detail
 
 /// An interactive transaction. Owns its engine's lease (the writer connection) until it
@@ -70,20 +71,18 @@ class Transaction {
 
   void execute_async(Statement stmt, Callback<ResultSet> done);
   void execute_sequence_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
-  /// Client::try_execute_inline for this transaction (local engines): a statement seen fast
-  /// before, between the transaction's other calls; it never waits for a lock (when the
-  /// write lock is taken, it does not run and returns false).
-  bool try_execute_inline(const Statement& stmt, ResultSet& out);
   void commit_async(Callback<Done> done);
   void rollback_async(Callback<Done> done);
 
-  explicit Transaction(std::shared_ptr<detail::TxnSession> session);
-
  private:
+  friend class Client;
+  friend struct detail::FastPath;
+  explicit Transaction(std::shared_ptr<detail::TxnSession> session);
   std::shared_ptr<detail::TxnSession> session_;
 };
 
-/// A connection to one database: a local file, `:memory:`, or (later) a remote server.
+/// A connection to one database: a local file, `:memory:`, a remote server, or an embedded
+/// replica.
 /// Cheap to copy (copies share one engine). Thread-safe: any number of threads may call
 /// any method at once; reads outside transactions run concurrently on a file database.
 class Client {
@@ -125,20 +124,12 @@ class Client {
   void execute_script_async(std::string sql, Callback<Done> done);
   void execute_sequence_async(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done);
 
-  /// Runs `stmt` on the calling thread if the engine has seen it run fast before and it cannot
-  /// wait on a lock or the disk: a local read (microseconds, few rows), or on `:memory:` any
-  /// such statement, when no call made before it is still queued. Returns false when it did
-  /// not run it, and then the caller uses execute_async. Throws libsql::Error when it ran and
-  /// failed. For event-loop callers (the Node binding) where a thread hop costs more than
-  /// such a statement.
-  bool try_execute_inline(const Statement& stmt, ResultSet& out);
-
   /// The engine's limit on bound parameters per statement.
   [[nodiscard]] int max_bind_values() const noexcept;
 
-  explicit Client(std::shared_ptr<detail::Engine> engine);
-
  private:
+  friend struct detail::FastPath;
+  explicit Client(std::shared_ptr<detail::Engine> engine);
   std::shared_ptr<detail::Engine> engine_;
 };
 

@@ -44,7 +44,7 @@ struct Config {
   int read_connections = 2;                      ///< reader pool size for a file (>= 1)
   int statement_cache_size = 128;                ///< prepared statements kept per connection
   /// Local engine: a statement that ran within this time (and returned few rows) may run on
-  /// the caller's thread afterwards instead of on a worker (Client::try_execute_inline).
+  /// the caller's thread afterwards instead of on a worker (the Node binding's inline path, docs/architecture.md "The inline path").
   /// Unset: the build's default (60 µs). Zero: never.
   std::optional<std::chrono::microseconds> inline_max_time{};
   JournalMode journal_mode = JournalMode::Wal;   ///< a file's journal mode (see JournalMode)

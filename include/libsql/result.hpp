@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,37 +20,30 @@ struct Column {
 
 using Row = std::vector<Value>;
 
-/// Rows kept in a few flat arrays instead of one Value per cell (no allocation per cell): what a
-/// Statement with `compact` set gets from the local engines. Cells are in row-major order; each
-/// kind of cell takes the next entry of its own array.
-struct CompactRows {
-  /// The cell's kind; the same numbering as Value's alternatives.
-  enum Tag : std::uint8_t { kNull = 0, kInteger = 1, kReal = 2, kText = 3, kBlob = 4 };
-  std::size_t row_count = 0;
-  std::size_t column_count = 0;
-  std::vector<std::uint8_t> tags{};        ///< row_count * column_count
-  std::vector<std::int64_t> integers{};    ///< kInteger cells
-  std::vector<double> reals{};             ///< kReal cells
-  std::string text{};                      ///< kText cells, concatenated (bytes as stored)
-  std::vector<std::uint32_t> text_ends{};  ///< each kText cell's end offset in `text`
-  std::vector<std::uint8_t> blobs{};       ///< kBlob cells, concatenated
-  std::vector<std::uint32_t> blob_ends{};  ///< each kBlob cell's end offset in `blobs`
-};
+namespace detail {
+struct CompactRows;
+struct FastPath;
+/// Internal: where a local engine keeps a result's rows in bulk form for the Node binding
+/// (src/core/fast_path.hpp). Always empty for C++ callers. Copies copy the rows.
+class CompactSlot {
+ public:
+  CompactSlot() noexcept;
+  CompactSlot(const CompactSlot& other);
+  CompactSlot(CompactSlot&& other) noexcept;
+  CompactSlot& operator=(const CompactSlot& other);
+  CompactSlot& operator=(CompactSlot&& other) noexcept;
+  ~CompactSlot();
 
-/// The same rows as Values.
-[[nodiscard]] std::vector<Row> to_rows(const CompactRows& compact);
-/// The same rows in compact form (`column_count` cells per row). Text or blob bytes beyond the
-/// 32-bit offsets are not representable: the caller keeps such rows as Values.
-[[nodiscard]] CompactRows to_compact(const std::vector<Row>& rows, std::size_t column_count);
+ private:
+  friend struct FastPath;
+  std::unique_ptr<CompactRows> rows_;
+};
+}  // namespace detail
 
 /// The outcome of one statement. An immutable value, safe to share across threads.
 struct ResultSet {
   std::vector<Column> columns{};
-  /// The rows, unless they are in `compact` (see Statement::compact).
   std::vector<Row> rows{};
-  /// Set instead of `rows` when the statement asked for compact rows and the engine kept them
-  /// that way (see Statement::compact).
-  std::optional<CompactRows> compact{};
   std::int64_t rows_affected = 0;
   /// The connection's last insert rowid after the statement, when it inserted a row.
   std::optional<std::int64_t> last_insert_rowid{};
@@ -56,8 +51,11 @@ struct ResultSet {
   /// the server sends one: an embedded replica syncs until it has reached it.
   std::optional<std::uint64_t> replication_index{};
 
-  /// Number of rows, in either form.
-  [[nodiscard]] std::size_t row_count() const noexcept { return compact ? compact->row_count : rows.size(); }
+  /// Internal (the Node binding's bulk rows); never set for C++ callers.
+  detail::CompactSlot compact_rows{};
+
+  /// Number of rows.
+  [[nodiscard]] std::size_t row_count() const noexcept;
 };
 
 }  // namespace libsql

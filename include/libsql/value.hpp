@@ -11,6 +11,10 @@
 
 namespace libsql {
 
+namespace detail {
+struct FastPath;
+}  // namespace detail
+
 /// A BLOB value: raw bytes.
 struct Blob {
   std::vector<std::byte> bytes{};
@@ -40,12 +44,6 @@ struct Statement {
   std::string sql{};
   std::vector<Value> args{};
   std::vector<NamedArg> named_args{};
-  /// Ask for the result's rows in ResultSet::compact (a few flat arrays) instead of one Value
-  /// per cell: for consumers that convert whole results at once (the Node binding). A hint:
-  /// the local engines keep results of more than a few dozen rows compact; small results, and
-  /// every result of a remote engine, come in ResultSet::rows as usual.
-  bool compact = false;
-
   Statement() = default;
   Statement(std::string s) : sql(std::move(s)) {}  // NOLINT(google-explicit-constructor)
   Statement(const char* s) : sql(s) {}             // NOLINT(google-explicit-constructor)
@@ -56,6 +54,10 @@ struct Statement {
   Statement(std::string s, std::initializer_list<Value> a) : sql(std::move(s)), args(a) {}
   /// `{"SELECT :x", {{"x", v}}}`
   Statement(std::string s, std::initializer_list<NamedArg> n) : sql(std::move(s)), named_args(n) {}
+
+ private:
+  friend struct detail::FastPath;
+  bool compact_ = false;  // the Node binding's bulk rows (src/core/fast_path.hpp)
 };
 
 }  // namespace libsql

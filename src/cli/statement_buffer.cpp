@@ -9,24 +9,8 @@
 namespace libsql::cli {
 namespace {
 
-/// Where the statement's own text starts (after whitespace and comments), for its line.
-std::size_t content_start(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const char c = s[i];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';') {
-      ++i;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      const std::size_t end = s.find("*/", i + 2);
-      i = end == std::string_view::npos ? s.size() : end + 2;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
+/// Where the statement's own text starts (after whitespace, comments and `;`), for its line.
+std::size_t content_start(std::string_view s) { return detail::skip_space_and_comments(s, 0, true); }
 
 int lines_before(std::string_view s, std::size_t pos) {
   return static_cast<int>(std::count(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));

@@ -1,24 +1,15 @@
 #include "libsql/client.hpp"
 
-#include <future>
 #include <utility>
 
+#include "core/callback.hpp"
 #include "core/engine.hpp"
+#include "core/fast_path.hpp"
 
 namespace libsql {
 namespace {
 
-/// The blocking API: start an asynchronous call and wait for its callback.
-/// Never call it from inside a callback (that thread would wait for itself).
-template <class T, class Start>
-T wait_for(Start&& start) {
-  auto promise = std::make_shared<std::promise<Outcome<T>>>();
-  auto future = promise->get_future();
-  start([promise](Outcome<T> outcome) { promise->set_value(std::move(outcome)); });
-  Outcome<T> outcome = future.get();
-  if (auto* e = std::get_if<Error>(&outcome)) throw *e;
-  return std::move(std::get<T>(outcome));
-}
+using detail::wait_for;
 
 const std::shared_ptr<detail::Engine>& require(const std::shared_ptr<detail::Engine>& engine) {
   if (!engine) throw detail::client_closed_error();
@@ -91,8 +82,8 @@ void Client::transaction_async(TransactionMode mode, TransactionOptions options,
   require(engine_)->begin(
       mode, options, [done = std::move(done)](Outcome<std::shared_ptr<detail::TxnSession>> outcome) {
         if (auto* e = std::get_if<Error>(&outcome)) return done(*e);
-        done(std::make_shared<Transaction>(
-            std::move(std::get<std::shared_ptr<detail::TxnSession>>(outcome))));
+        done(std::shared_ptr<Transaction>(
+            new Transaction(std::move(std::get<std::shared_ptr<detail::TxnSession>>(outcome)))));
       });
 }
 
@@ -100,9 +91,11 @@ void Client::execute_script_async(std::string sql, Callback<Done> done) {
   require(engine_)->execute_script(std::move(sql), std::move(done));
 }
 
-bool Client::try_execute_inline(const Statement& stmt, ResultSet& out) {
-  return engine_ && engine_->try_execute_inline(stmt, out);
+bool detail::FastPath::try_execute_inline(Client& client, const Statement& stmt, ResultSet& out) {
+  return client.engine_ && client.engine_->try_execute_inline(stmt, out);
 }
+
+Client detail::FastPath::client(std::shared_ptr<Engine> engine) { return Client(std::move(engine)); }
 
 int Client::max_bind_values() const noexcept { return engine_ ? engine_->max_bind_values() : 0; }
 
@@ -136,8 +129,8 @@ ResultSet Transaction::execute(const Statement& stmt) {
   return wait_for<ResultSet>([&](Callback<ResultSet> cb) { execute_async(stmt, std::move(cb)); });
 }
 
-bool Transaction::try_execute_inline(const Statement& stmt, ResultSet& out) {
-  return session_ && session_->try_execute_inline(stmt, out);
+bool detail::FastPath::try_execute_inline(Transaction& txn, const Statement& stmt, ResultSet& out) {
+  return txn.session_ && txn.session_->try_execute_inline(stmt, out);
 }
 
 std::vector<ResultSet> Transaction::execute_sequence(const std::vector<Statement>& stmts) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error_codes.hpp"
+#include "core/sql_text.hpp"  // is_plain_read
 #include "libsql/client.hpp"
 
 namespace libsql::detail {
@@ -53,9 +54,5 @@ class Engine {
   [[nodiscard]] virtual bool closed() const noexcept = 0;
   [[nodiscard]] virtual int max_bind_values() const noexcept = 0;
 };
-
-/// True when the statement starts with SELECT, VALUES or EXPLAIN (after comments/whitespace):
-/// running it cannot change the database. (WITH may front a write, so it is not one.)
-bool is_plain_read(std::string_view sql) noexcept;
 
 }  // namespace libsql::detail

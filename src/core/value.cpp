@@ -13,9 +13,42 @@ Blob make_blob(std::string_view bytes) {
 
 }  // namespace libsql
 
-#include "libsql/result.hpp"
+#include "core/fast_path.hpp"
 
 namespace libsql {
+
+namespace detail {
+
+CompactSlot::CompactSlot() noexcept = default;
+CompactSlot::CompactSlot(const CompactSlot& other)
+    : rows_(other.rows_ ? std::make_unique<CompactRows>(*other.rows_) : nullptr) {}
+CompactSlot::CompactSlot(CompactSlot&& other) noexcept = default;
+CompactSlot& CompactSlot::operator=(const CompactSlot& other) {
+  if (this != &other) rows_ = other.rows_ ? std::make_unique<CompactRows>(*other.rows_) : nullptr;
+  return *this;
+}
+CompactSlot& CompactSlot::operator=(CompactSlot&& other) noexcept = default;
+CompactSlot::~CompactSlot() = default;
+
+void FastPath::set_compact(ResultSet& rs, CompactRows rows) {
+  rs.compact_rows.rows_ = std::make_unique<CompactRows>(std::move(rows));
+}
+
+std::optional<CompactRows> FastPath::take_compact(ResultSet& rs) {
+  if (!rs.compact_rows.rows_) return std::nullopt;
+  std::optional<CompactRows> out(std::move(*rs.compact_rows.rows_));
+  rs.compact_rows.rows_.reset();
+  return out;
+}
+
+}  // namespace detail
+
+std::size_t ResultSet::row_count() const noexcept {
+  const detail::CompactRows* c = detail::FastPath::compact(*this);
+  return c ? c->row_count : rows.size();
+}
+
+namespace detail {
 
 std::vector<Row> to_rows(const CompactRows& c) {
   std::vector<Row> rows;
@@ -80,4 +113,5 @@ CompactRows to_compact(const std::vector<Row>& rows, std::size_t column_count) {
   return c;
 }
 
+}  // namespace detail
 }  // namespace libsql

@@ -9,40 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/fast_path.hpp"
+
 namespace libsql::detail {
 namespace {
 
 Error misuse(const char* code, const std::string& message) {
   return Error(ErrorKind::Misuse, 0, code, std::string(code) + ": " + message);
-}
-
-// Skips whitespace, `-- line` and `/* block */` comments.
-std::size_t skip_space_and_comments(std::string_view s, std::size_t i) noexcept {
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (std::isspace(c)) {
-      ++i;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      std::size_t end = s.find("*/", i + 2);
-      i = end == std::string_view::npos ? s.size() : end + 2;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
-
-std::string first_keyword(std::string_view sql) {
-  std::size_t i = skip_space_and_comments(sql, 0);
-  while (i < sql.size() && sql[i] == '(') i = skip_space_and_comments(sql, i + 1);
-  std::string kw;
-  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])) && kw.size() < 16) {
-    kw.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i]))));
-    ++i;
-  }
-  return kw;
 }
 
 void bind_value(sqlite3_stmt* st, int i, const Value& v) {
@@ -138,7 +111,7 @@ Value column_value(sqlite3_stmt* st, int i) {
   }
 }
 
-/// Statement::compact takes effect past this many rows: a few rows are cheaper as Values (the
+/// FastPath::want_compact takes effect past this many rows: a few rows are cheaper as Values (the
 /// compact form's arrays cost an allocation each), many rows far cheaper compact.
 constexpr std::size_t kCompactAfterRows = 32;
 
@@ -252,25 +225,6 @@ Error sqlite_error(sqlite3* db, int rc) {
   // Same text as @libsql/client: the primary code's name, then SQLite's message.
   return Error(ErrorKind::Sqlite, ext, sqlite_code_name(ext),
                sqlite_code_name(ext & 0xff) + ": " + msg);
-}
-
-bool may_be_read(std::string_view sql) noexcept {
-  try {
-    std::string kw = first_keyword(sql);
-    return kw == "SELECT" || kw == "WITH" || kw == "VALUES" || kw == "EXPLAIN";
-  } catch (...) {
-    return false;
-  }
-}
-
-bool is_transaction_control(std::string_view sql) noexcept {
-  try {
-    std::string kw = first_keyword(sql);
-    return kw == "BEGIN" || kw == "COMMIT" || kw == "END" || kw == "ROLLBACK" ||
-           kw == "SAVEPOINT" || kw == "RELEASE";
-  } catch (...) {
-    return false;
-  }
 }
 
 Connection::Connection(DbHandle db, ConnectionRole role, std::size_t cache_size, int busy_timeout_ms)
@@ -398,15 +352,16 @@ bool Connection::run_into(sqlite3_stmt* st, const Statement& s, std::size_t max_
     }
     if (rc == SQLITE_ROW) {
       if (rs.row_count() >= max_rows) return false;
-      if (s.compact && !rs.compact && rs.rows.size() == kCompactAfterRows) {
-        rs.compact = to_compact(rs.rows, static_cast<std::size_t>(ncol));
+      CompactRows* compact = FastPath::compact(rs);
+      if (!compact && FastPath::wants_compact(s) && rs.rows.size() == kCompactAfterRows) {
+        FastPath::set_compact(rs, to_compact(rs.rows, static_cast<std::size_t>(ncol)));
         rs.rows.clear();
+        compact = FastPath::compact(rs);
       }
-      if (rs.compact && append_compact(st, ncol, *rs.compact)) continue;
-      if (rs.compact) {
+      if (compact && append_compact(st, ncol, *compact)) continue;
+      if (compact) {
         // Past the 32-bit offsets of the compact form: the rest as Values.
-        rs.rows = to_rows(*rs.compact);
-        rs.compact.reset();
+        rs.rows = to_rows(*FastPath::take_compact(rs));
       }
       Row row;
       row.reserve(static_cast<std::size_t>(ncol));

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/sql_text.hpp"  // may_be_read, is_transaction_control
 #include "libsql/config.hpp"
 #include "libsql/error.hpp"
 #include "libsql/result.hpp"
@@ -59,11 +60,5 @@ class Connection {
   ConnectionRole role_;
   int busy_timeout_ms_;
 };
-
-/// True when the statement's first keyword makes it a candidate for a reader connection
-/// (SELECT, WITH, VALUES, EXPLAIN); the reader still checks sqlite3_stmt_readonly.
-bool may_be_read(std::string_view sql) noexcept;
-/// True for BEGIN/COMMIT/END/ROLLBACK/SAVEPOINT/RELEASE.
-bool is_transaction_control(std::string_view sql) noexcept;
 
 }  // namespace libsql::detail

@@ -5,6 +5,7 @@
 #include <functional>
 #include <utility>
 
+#include "core/callback.hpp"
 #include "core/spin.hpp"
 
 namespace libsql::detail {
@@ -14,7 +15,7 @@ namespace {
 /// gate, a transaction's connection) are handed over once the task has let go of it: the
 /// caller, woken by its completion, then finds the connection free for its next statement
 /// instead of racing the worker for it (and, losing, taking the slow path). While one of
-/// these is alive on a thread, deliver() on that thread queues instead of calling; it
+/// these is alive on a thread, deliver_deferred() on that thread queues instead of calling; it
 /// delivers when destroyed, or hands its queue to the enclosing one.
 class DeferredDelivery {
  public:
@@ -46,27 +47,19 @@ class DeferredDelivery {
 };
 thread_local DeferredDelivery* DeferredDelivery::current_ = nullptr;
 
-/// Calls `done` now, whatever DeferredDelivery is alive.
+/// Calls `done` (core/callback.hpp), or, while a DeferredDelivery is alive on this thread,
+/// queues the call for when it ends.
 template <class T>
-void deliver_now(const Callback<T>& done, Outcome<T> outcome) noexcept {
-  try {
-    done(std::move(outcome));
-  } catch (...) {
-    // A callback must not throw into an engine thread; nothing sensible to do with it.
-  }
-}
-
-template <class T>
-void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
+void deliver_deferred(const Callback<T>& done, Outcome<T> outcome) noexcept {
   if (auto* deferred = DeferredDelivery::current()) {
     try {
-      deferred->queue([done, outcome = std::move(outcome)]() mutable { deliver_now(done, std::move(outcome)); });
+      deferred->queue([done, outcome = std::move(outcome)]() mutable { detail::deliver(done, std::move(outcome)); });
       return;
     } catch (...) {
       // Out of memory queueing it: deliver it now (only later than ideal, never lost).
     }
   }
-  deliver_now(done, std::move(outcome));
+  detail::deliver(done, std::move(outcome));
 }
 
 /// Runs `body` and hands its value or its libsql::Error to `done`.
@@ -81,7 +74,7 @@ void complete(const Callback<T>& done, F&& body) noexcept {
       return Error(ErrorKind::Misuse, 0, "INTERNAL", std::string("INTERNAL: ") + e.what());
     }
   }();
-  deliver(done, std::move(outcome));
+  deliver_deferred(done, std::move(outcome));
 }
 
 const char* begin_sql(TransactionMode mode) {
@@ -148,7 +141,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     auto self = shared_from_this();  // alive while served
     if (conn == nullptr) {
       ended_ = true;
-      deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
+      deliver_deferred(on_begin_, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
       return;
     }
     // Foreign keys can only be switched outside a transaction: before BEGIN, on this
@@ -169,14 +162,14 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       conn->exec(begin_sql(mode_));
     } catch (const Error& e) {
       ended_ = true;
-      deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(e));
+      deliver_deferred(on_begin_, Outcome<std::shared_ptr<TxnSession>>(e));
       return;
     }
     {
       std::lock_guard<std::mutex> run(conn_mu_);
       conn_ = conn;  // from now on the inline path may use it between jobs
     }
-    deliver_now(on_begin_, Outcome<std::shared_ptr<TxnSession>>(self));
+    detail::deliver(on_begin_, Outcome<std::shared_ptr<TxnSession>>(self));
     on_begin_ = nullptr;
     bool aborted = false;
     for (;;) {
@@ -282,8 +275,8 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
 
   void execute(Statement stmt, Callback<ResultSet> done) override {
     submit([this, stmt = std::move(stmt), done](Connection* c) {
-      if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
-      if (ended_) return deliver(done, Outcome<ResultSet>(transaction_closed_error()));
+      if (c == nullptr) return deliver_deferred(done, Outcome<ResultSet>(client_closed_error()));
+      if (ended_) return deliver_deferred(done, Outcome<ResultSet>(transaction_closed_error()));
       complete<ResultSet>(done, [&] {
         const auto start = fast_->start();
         ResultSet rs = c->execute(stmt, mode_ == TransactionMode::Read);
@@ -293,13 +286,13 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
         return rs;
       });
       note_autocommit(*c);
-    }, [done](const Error& e) { deliver(done, Outcome<ResultSet>(e)); });
+    }, [done](const Error& e) { deliver_deferred(done, Outcome<ResultSet>(e)); });
   }
 
   void sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) override {
     submit([this, stmts = std::move(stmts), done](Connection* c) {
-      if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
-      if (ended_) return deliver(done, Outcome<std::vector<ResultSet>>(transaction_closed_error()));
+      if (c == nullptr) return deliver_deferred(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+      if (ended_) return deliver_deferred(done, Outcome<std::vector<ResultSet>>(transaction_closed_error()));
       complete<std::vector<ResultSet>>(done, [&] {
         std::vector<ResultSet> out;
         out.reserve(stmts.size());
@@ -307,19 +300,19 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
         return out;
       });
       note_autocommit(*c);
-    }, [done](const Error& e) { deliver(done, Outcome<std::vector<ResultSet>>(e)); });
+    }, [done](const Error& e) { deliver_deferred(done, Outcome<std::vector<ResultSet>>(e)); });
   }
 
   void execute_script(std::string sql, Callback<Done> done) override {
     submit([this, sql = std::move(sql), done](Connection* c) {
-      if (c == nullptr) return deliver(done, Outcome<Done>(client_closed_error()));
-      if (ended_) return deliver(done, Outcome<Done>(transaction_closed_error()));
+      if (c == nullptr) return deliver_deferred(done, Outcome<Done>(client_closed_error()));
+      if (ended_) return deliver_deferred(done, Outcome<Done>(transaction_closed_error()));
       complete<Done>(done, [&] {
         c->exec(sql);
         return Done{};
       });
       note_autocommit(*c);
-    }, [done](const Error& e) { deliver(done, Outcome<Done>(e)); });
+    }, [done](const Error& e) { deliver_deferred(done, Outcome<Done>(e)); });
   }
 
   void commit(Callback<Done> done) override { finish("COMMIT", std::move(done)); }
@@ -344,8 +337,8 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     std::string statement(sql);
     const bool is_commit = statement == "COMMIT";
     auto job = [this, statement, is_commit, done](Connection* c) {
-      if (c == nullptr) return deliver(done, Outcome<Done>(client_closed_error()));
-      if (ended_) return deliver(done, Outcome<Done>(transaction_closed_error()));
+      if (c == nullptr) return deliver_deferred(done, Outcome<Done>(client_closed_error()));
+      if (ended_) return deliver_deferred(done, Outcome<Done>(transaction_closed_error()));
       Outcome<Done> outcome = Done{};
       try {
         if (!c->autocommit()) c->exec(statement);
@@ -361,7 +354,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
         std::lock_guard<std::mutex> lock(mu_);
         closing_ = false;
       }
-      deliver(done, std::move(outcome));
+      deliver_deferred(done, std::move(outcome));
     };
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -373,7 +366,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
         return;
       }
     }
-    deliver(done, Outcome<Done>(aborted_ ? client_closed_error() : transaction_closed_error()));
+    deliver_deferred(done, Outcome<Done>(aborted_ ? client_closed_error() : transaction_closed_error()));
   }
 
   void note_autocommit(Connection& c) {
@@ -463,9 +456,9 @@ LocalEngine::LocalEngine(std::unique_ptr<Lane> writer, std::unique_ptr<Lane> rea
 LocalEngine::~LocalEngine() { close(); }
 
 void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
-  if (closed_) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+  if (closed_) return deliver_deferred(done, Outcome<ResultSet>(client_closed_error()));
   auto on_writer = [stmt, done, fast = gate_ ? fast_ : nullptr](Connection* c) {
-    if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+    if (c == nullptr) return deliver_deferred(done, Outcome<ResultSet>(client_closed_error()));
     complete<ResultSet>(done, [&] {
       const auto start = fast ? fast->start() : InlineClassifier::TimePoint{};
       ResultSet rs = c->execute(stmt);
@@ -480,12 +473,12 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
   // (WITH ... DELETE, a SELECT calling a writing function) goes on to the writer.
   readers_->post([writer = writer_->queue(), fast = fast_, stmt = std::move(stmt), done,
                   on_writer = std::move(on_writer)](Connection* c) mutable {
-    if (c == nullptr) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+    if (c == nullptr) return deliver_deferred(done, Outcome<ResultSet>(client_closed_error()));
     sqlite3_stmt* prepared = nullptr;
     try {
       prepared = c->prepare(stmt.sql);
     } catch (const Error& e) {
-      return deliver(done, Outcome<ResultSet>(e));
+      return deliver_deferred(done, Outcome<ResultSet>(e));
     }
     if (!sqlite3_stmt_readonly(prepared) || is_transaction_control(stmt.sql)) {
       return writer->post(std::move(on_writer));  // files only: no gate
@@ -567,9 +560,9 @@ bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
 
 void LocalEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
                         Callback<std::vector<ResultSet>> done) {
-  if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+  if (closed_) return deliver_deferred(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
   LaneTask task = [stmts = std::move(stmts), mode, done](Connection* c) {
-    if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+    if (c == nullptr) return deliver_deferred(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
     complete<std::vector<ResultSet>>(done, [&] { return run_batch(*c, stmts, mode); });
   };
   if (mode == TransactionMode::Read && readers_) return readers_->post(std::move(task));
@@ -577,9 +570,9 @@ void LocalEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
 }
 
 void LocalEngine::execute_script(std::string sql, Callback<Done> done) {
-  if (closed_) return deliver(done, Outcome<Done>(client_closed_error()));
+  if (closed_) return deliver_deferred(done, Outcome<Done>(client_closed_error()));
   post_writer([sql = std::move(sql), done](Connection* c) {
-    if (c == nullptr) return deliver(done, Outcome<Done>(client_closed_error()));
+    if (c == nullptr) return deliver_deferred(done, Outcome<Done>(client_closed_error()));
     complete<Done>(done, [&] {
       c->exec(sql);
       refuse_open_transaction(*c, "the script");
@@ -589,9 +582,9 @@ void LocalEngine::execute_script(std::string sql, Callback<Done> done) {
 }
 
 void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
-  if (closed_) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+  if (closed_) return deliver_deferred(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
   post_writer([stmts = std::move(stmts), done](Connection* c) {
-    if (c == nullptr) return deliver(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
+    if (c == nullptr) return deliver_deferred(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
     complete<std::vector<ResultSet>>(done, [&] {
       std::vector<ResultSet> out;
       out.reserve(stmts.size());
@@ -609,7 +602,7 @@ void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<Re
 
 void LocalEngine::begin(TransactionMode mode, TransactionOptions options,
                         Callback<std::shared_ptr<TxnSession>> done) {
-  if (closed_) return deliver(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
+  if (closed_) return deliver_deferred(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
   auto txn = std::make_shared<LocalTxn>(mode, options, fast_in_txn_, std::move(done));
   {
     std::lock_guard<std::mutex> lock(sessions_mu_);

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/fast_path.hpp"
+
 namespace libsql::prisma {
 namespace {
 
@@ -44,7 +46,7 @@ void run_query(Target target, Query&& query, TimestampFormat format, Finish fini
   } catch (const Error& e) {
     return finish(Outcome<std::vector<ResultSet>>(e));
   }
-  stmt.compact = true;  // rows in a few flat arrays: the binding converts them in bulk
+  detail::FastPath::want_compact(stmt);  // rows in a few flat arrays: the binding converts them in bulk
   std::string sql = stmt.sql;
   const bool has_args = !stmt.args.empty();
   auto on_single = [target, sql = std::move(sql), has_args, finish](Outcome<ResultSet> outcome) mutable {
@@ -58,7 +60,7 @@ void run_query(Target target, Query&& query, TimestampFormat format, Finish fini
       std::vector<Statement> parts;
       for (auto& part : split_statements(sql)) {
         parts.emplace_back(std::move(part));
-        parts.back().compact = true;
+        detail::FastPath::want_compact(parts.back());
       }
       try {
         return target.many(std::move(parts), std::move(finish));
@@ -156,7 +158,7 @@ auto prisma_result_in(IntMode int_mode) {
   return [int_mode](ResultSet&& rs) { return to_prisma_result(std::move(rs), int_mode); };
 }
 
-/// A query on the calling thread through `try_run` (Client/Transaction::try_execute_inline):
+/// A query on the calling thread through `try_run` (detail::FastPath::try_execute_inline):
 /// true when it ran (`out` holds the outcome, converted by `convert`), false when nothing ran
 /// and the query goes the regular way. Queries the regular path treats specially (the locking
 /// pragma, the migration history table) always go that way.
@@ -172,7 +174,7 @@ bool run_inline(TryRun&& try_run, const Query& query, TimestampFormat format, Re
   } catch (const Error&) {
     return false;  // the regular path reports it
   }
-  stmt.compact = true;
+  detail::FastPath::want_compact(stmt);
   ResultSet rs;
   try {
     if (!try_run(stmt, rs)) return false;
@@ -213,12 +215,12 @@ void Adapter::query_raw(Query query, Reply<PrismaResult> reply) {
 }
 
 bool Adapter::query_raw_inline(const Query& query, Result<PrismaResult>& out) {
-  return run_inline([this](const Statement& s, ResultSet& rs) { return client_.try_execute_inline(s, rs); },
+  return run_inline([this](const Statement& s, ResultSet& rs) { return detail::FastPath::try_execute_inline(client_, s, rs); },
                     query, options_.timestamp_format, out, prisma_result_in(options_.int_mode));
 }
 
 bool Adapter::execute_raw_inline(const Query& query, Result<std::int64_t>& out) {
-  return run_inline([this](const Statement& s, ResultSet& rs) { return client_.try_execute_inline(s, rs); },
+  return run_inline([this](const Statement& s, ResultSet& rs) { return detail::FastPath::try_execute_inline(client_, s, rs); },
                     query, options_.timestamp_format, out, affected_rows);
 }
 
@@ -285,12 +287,12 @@ void AdapterTransaction::execute_raw(Query query, Reply<std::int64_t> reply) {
 }
 
 bool AdapterTransaction::query_raw_inline(const Query& query, Result<PrismaResult>& out) {
-  return run_inline([this](const Statement& s, ResultSet& rs) { return txn_->try_execute_inline(s, rs); },
+  return run_inline([this](const Statement& s, ResultSet& rs) { return detail::FastPath::try_execute_inline(*txn_, s, rs); },
                     query, options_.timestamp_format, out, prisma_result_in(options_.int_mode));
 }
 
 bool AdapterTransaction::execute_raw_inline(const Query& query, Result<std::int64_t>& out) {
-  return run_inline([this](const Statement& s, ResultSet& rs) { return txn_->try_execute_inline(s, rs); },
+  return run_inline([this](const Statement& s, ResultSet& rs) { return detail::FastPath::try_execute_inline(*txn_, s, rs); },
                     query, options_.timestamp_format, out, affected_rows);
 }
 

@@ -63,7 +63,7 @@ class Adapter : public std::enable_shared_from_this<Adapter> {
 
   void query_raw(Query query, Reply<PrismaResult> reply);
   /// query_raw on the calling thread when the client can run it inline (see
-  /// Client::try_execute_inline). True: `out` holds the outcome. False: nothing ran, `query`
+  /// detail::FastPath::try_execute_inline). True: `out` holds the outcome. False: nothing ran, `query`
   /// is untouched; use query_raw.
   bool query_raw_inline(const Query& query, Result<PrismaResult>& out);
   void execute_raw(Query query, Reply<std::int64_t> reply);
@@ -93,7 +93,7 @@ class AdapterTransaction {
       : txn_(std::move(txn)), options_(options) {}
   void query_raw(Query query, Reply<PrismaResult> reply);
   void execute_raw(Query query, Reply<std::int64_t> reply);
-  /// As Adapter's, on the transaction (Transaction::try_execute_inline).
+  /// As Adapter's, on the transaction (detail::FastPath::try_execute_inline).
   bool query_raw_inline(const Query& query, Result<PrismaResult>& out);
   bool execute_raw_inline(const Query& query, Result<std::int64_t>& out);
   void commit(Reply<Done> reply);

@@ -22,16 +22,16 @@ struct CompactScan {
   std::vector<bool> unsafe;
 };
 
-CompactScan scan(const CompactRows& c) {
-  CompactScan out{std::vector<std::uint8_t>(c.column_count, CompactRows::kNull), std::vector<bool>(c.column_count, false)};
+CompactScan scan(const detail::CompactRows& c) {
+  CompactScan out{std::vector<std::uint8_t>(c.column_count, detail::CompactRows::kNull), std::vector<bool>(c.column_count, false)};
   std::size_t cell = 0;
   std::size_t integer = 0;
   for (std::size_t r = 0; r < c.row_count; ++r) {
     for (std::size_t col = 0; col < c.column_count; ++col) {
       const std::uint8_t tag = c.tags[cell++];
-      if (tag == CompactRows::kNull) continue;
-      if (out.first[col] == CompactRows::kNull) out.first[col] = tag;
-      if (tag == CompactRows::kInteger && !is_safe(c.integers[integer++])) out.unsafe[col] = true;
+      if (tag == detail::CompactRows::kNull) continue;
+      if (out.first[col] == detail::CompactRows::kNull) out.first[col] = tag;
+      if (tag == detail::CompactRows::kInteger && !is_safe(c.integers[integer++])) out.unsafe[col] = true;
     }
   }
   return out;
@@ -39,16 +39,16 @@ CompactScan scan(const CompactRows& c) {
 
 /// True when finalize_rows would change a cell of `c` (a number in a DateTime column, an
 /// unsafe integer, a REAL in an integer column).
-bool needs_finalizing(const CompactRows& c, const std::vector<ColumnType>& types, IntMode int_mode) {
+bool needs_finalizing(const detail::CompactRows& c, const std::vector<ColumnType>& types, IntMode int_mode) {
   std::size_t cell = 0;
   std::size_t integer = 0;
   for (std::size_t r = 0; r < c.row_count; ++r) {
     for (std::size_t col = 0; col < c.column_count; ++col) {
       const std::uint8_t tag = c.tags[cell++];
       const ColumnType type = col < types.size() ? types[col] : ColumnType::Text;
-      if (tag == CompactRows::kInteger) {
+      if (tag == detail::CompactRows::kInteger) {
         if (int_mode != IntMode::Number || type == ColumnType::DateTime || !is_safe(c.integers[integer++])) return true;
-      } else if (tag == CompactRows::kReal) {
+      } else if (tag == detail::CompactRows::kReal) {
         if (type == ColumnType::DateTime || type == ColumnType::Int32 || type == ColumnType::Int64) return true;
       }
     }
@@ -186,15 +186,15 @@ std::vector<ColumnType> infer_column_types(const ResultSet& result, IntMode int_
   std::vector<ColumnType> types;
   types.reserve(result.columns.size());
   std::optional<CompactScan> compact;
-  if (result.compact) compact = scan(*result.compact);
+  if (const auto* rows = detail::FastPath::compact(result)) compact = scan(*rows);
   for (std::size_t i = 0; i < result.columns.size(); ++i) {
     ColumnType type = ColumnType::Int32;  // all-null column: Int32, as quaint does
     if (auto declared = column_type_from_decltype(result.columns[i].decltype_)) {
       type = *declared;
     } else if (compact) {
-      const std::uint8_t first = i < compact->first.size() ? compact->first[i] : std::uint8_t{CompactRows::kNull};
-      // CompactRows::Tag numbers the storage classes as ValueType does.
-      if (first != CompactRows::kNull) type = infer_from(static_cast<ValueType>(first), int_mode);
+      const std::uint8_t first = i < compact->first.size() ? compact->first[i] : std::uint8_t{detail::CompactRows::kNull};
+      // detail::CompactRows::Tag numbers the storage classes as ValueType does.
+      if (first != detail::CompactRows::kNull) type = infer_from(static_cast<ValueType>(first), int_mode);
     } else {
       for (const Row& row : result.rows) {
         if (i < row.size() && !is_null(row[i])) {
@@ -255,14 +255,15 @@ void finalize_rows(ResultSet& result, const std::vector<ColumnType>& types, IntM
 PrismaResult to_prisma_result(ResultSet&& result, IntMode int_mode) {
   PrismaResult out;
   out.column_types = infer_column_types(result, int_mode);
-  if (result.compact && needs_finalizing(*result.compact, out.column_types, int_mode)) {
+  const detail::CompactRows* compact = detail::FastPath::compact(result);
+  if (compact && needs_finalizing(*compact, out.column_types, int_mode)) {
     // Cells change kind (a number becomes an ISO date text, say): the rare case goes through
     // Values.
-    result.rows = to_rows(*result.compact);
-    result.compact.reset();
+    result.rows = detail::to_rows(*detail::FastPath::take_compact(result));
+    compact = nullptr;
   }
-  if (result.compact) {
-    out.compact = std::move(result.compact);
+  if (compact) {
+    out.compact = detail::FastPath::take_compact(result);
   } else {
     finalize_rows(result, out.column_types, int_mode);
     out.rows = std::move(result.rows);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/fast_path.hpp"
 #include "libsql/config.hpp"
 #include "libsql/result.hpp"
 
@@ -84,7 +85,7 @@ struct PrismaResult {
   /// The rows, unless they are in `compact` (finalized the same way: every integer safe, no
   /// cell left that finalize_rows would change).
   std::vector<Row> rows{};
-  std::optional<CompactRows> compact{};
+  std::optional<detail::CompactRows> compact{};
   /// Left unset, like the official adapter: Prisma on SQLite reads ids through RETURNING, and
   /// an extra `lastInsertId` property would break deep-equality with the official results.
   std::optional<std::int64_t> last_insert_id{};

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "core/json_writer.hpp"
+
 namespace libsql::prisma {
 namespace {
 
@@ -146,52 +148,12 @@ bool means_connection_closed(std::string_view code_name) noexcept {
   return false;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 void append_field(std::string& out, std::string_view name, const std::optional<std::string>& v) {
   if (!v) return;
   out += ",\"";
   out += name;
   out += "\":";
-  append_json_string(out, *v);
+  detail::append_json_string(out, *v);
 }
 
 }  // namespace
@@ -265,17 +227,17 @@ MappedError transaction_already_closed(std::string cause) {
 
 std::string to_json(const MappedError& e) {
   std::string out = "{\"kind\":";
-  append_json_string(out, e.kind);
+  detail::append_json_string(out, e.kind);
   if (e.constraint_fields) {
     out += ",\"constraint\":{\"fields\":[";
     for (std::size_t i = 0; i < e.constraint_fields->size(); ++i) {
       if (i > 0) out += ',';
-      append_json_string(out, (*e.constraint_fields)[i]);
+      detail::append_json_string(out, (*e.constraint_fields)[i]);
     }
     out += "]}";
   } else if (e.constraint_index) {
     out += ",\"constraint\":{\"index\":";
-    append_json_string(out, *e.constraint_index);
+    detail::append_json_string(out, *e.constraint_index);
     out += '}';
   } else if (e.constraint_foreign_key) {
     out += ",\"constraint\":{\"foreignKey\":{}}";

@@ -6,20 +6,14 @@
 #include <thread>
 #include <utility>
 
+#include "core/callback.hpp"
 #include "core/error_codes.hpp"
+#include "core/reaper.hpp"
 
 namespace libsql::detail {
 namespace {
 
 using hrana::Request;
-
-template <class T>
-void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
-  try {
-    done(std::move(outcome));
-  } catch (...) {
-  }
-}
 
 /// A JSON `{"message", "code"}` body, as sqld sends for some HTTP errors.
 std::optional<hrana::HranaError> json_error_body(const std::string& body) {
@@ -331,10 +325,8 @@ HttpHrana::HttpHrana(HttpHranaOptions options)
 HttpHrana::~HttpHrana() {
   close();
   // The last reference may go away inside a callback, on the I/O thread, which cannot join
-  // itself: let another thread wait for the loop to end and free the transport.
-  if (http_ && http_->on_io_thread()) {
-    std::thread([http = std::move(http_)]() mutable { http.reset(); }).detach();
-  }
+  // itself: the reaper thread (core/reaper.hpp) waits for the loop to end and frees the transport.
+  if (http_ && http_->on_io_thread()) release_elsewhere(std::move(http_));
 }
 
 std::shared_ptr<HranaStream> HttpHrana::open_stream() {

@@ -9,6 +9,8 @@
 #include <limits>
 #include <utility>
 
+#include "core/error_codes.hpp"
+#include "core/json_writer.hpp"
 #include "core/number_text.hpp"
 
 namespace libsql::detail::hrana {
@@ -17,26 +19,11 @@ namespace {
 // ---------- writing ----------
 
 void write_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
+  // sqld fails the whole request (HTTP 500) on text that is not UTF-8: refused here instead.
+  if (!append_json_string(out, s, InvalidUtf8::Reject)) {
+    throw make_error(ErrorKind::Misuse, "ARGS_INVALID",
+                     "text sent to a remote database must be valid UTF-8");
   }
-  out.push_back('"');
 }
 
 void write_double(std::string& out, double d) {

@@ -83,7 +83,7 @@ HttpTransport::HttpTransport(HttpOptions options) : options_(options) {
   // Keep as many idle connections as may run at once, so bursts reuse them instead of
   // opening new ones (libcurl's default cache is smaller).
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(options_.concurrency));
-  multi_ = multi;
+  multi_.reset(multi);
   io_ = std::thread([this] { run(); });
 }
 
@@ -97,7 +97,7 @@ void HttpTransport::post(HttpRequest request, Callback<HttpResponse> done) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
       queue_.push_back(std::move(t));
-      curl_multi_wakeup(static_cast<CURLM*>(multi_));
+      curl_multi_wakeup(multi_.get());
       return;
     }
   }
@@ -108,7 +108,7 @@ void HttpTransport::at(std::chrono::steady_clock::time_point when, std::function
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return;
   timers_.emplace(when, std::move(fn));
-  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  curl_multi_wakeup(multi_.get());
 }
 
 bool HttpTransport::on_io_thread() const noexcept { return io_.get_id() == std::this_thread::get_id(); }
@@ -117,7 +117,7 @@ void HttpTransport::close() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    if (multi_ != nullptr) curl_multi_wakeup(static_cast<CURLM*>(multi_));
+    curl_multi_wakeup(multi_.get());
   }
   // From a callback (the I/O thread itself) the loop just ends after it returns; the owner
   // joins the thread when it destroys the transport (never on the I/O thread).
@@ -200,7 +200,7 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, t.get());
   Transfer* raw = t.release();
   curl_easy_setopt(easy, CURLOPT_PRIVATE, raw);
-  CURLMcode mc = curl_multi_add_handle(static_cast<CURLM*>(multi_), easy);
+  CURLMcode mc = curl_multi_add_handle(multi_.get(), easy);
   if (mc != CURLM_OK) {
     std::unique_ptr<Transfer> back(raw);
     back->done(Error(ErrorKind::Network, 0, "CURLM_ERROR",
@@ -213,7 +213,7 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
 
 void HttpTransport::finish_transfer(Transfer* raw, int code) {
   std::unique_ptr<Transfer> t(raw);
-  curl_multi_remove_handle(static_cast<CURLM*>(multi_), t->easy.get());
+  curl_multi_remove_handle(multi_.get(), t->easy.get());
   in_flight_.erase(raw);
   --active_;
   if (code != CURLE_OK) {
@@ -236,7 +236,7 @@ void HttpTransport::finish_transfer(Transfer* raw, int code) {
 }
 
 void HttpTransport::run() {
-  auto* multi = static_cast<CURLM*>(multi_);
+  CURLM* multi = multi_.get();
   for (;;) {
     std::deque<std::unique_ptr<Transfer>> starting;
     std::vector<std::function<void()>> due;
@@ -291,11 +291,6 @@ void HttpTransport::run() {
     owned->done(client_closed_error());
   }
   in_flight_.clear();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    multi_ = nullptr;
-  }
-  curl_multi_cleanup(multi);
 }
 
 }  // namespace libsql::detail

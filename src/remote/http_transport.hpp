@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "libsql/client.hpp"
+#include "remote/curl_handles.hpp"
 
 namespace libsql::detail {
 
@@ -78,7 +79,7 @@ class HttpTransport {
   void finish_transfer(Transfer* t, int curl_code);
 
   HttpOptions options_;
-  void* multi_ = nullptr;  // CURLM*, owned by the I/O thread once it runs
+  MultiHandle multi_;  // used by the I/O thread (and curl_multi_wakeup); freed after it is joined
   std::mutex mu_;
   std::deque<std::unique_ptr<Transfer>> queue_;
   std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> timers_;

@@ -12,20 +12,14 @@
 #include <thread>
 #include <utility>
 
+#include "core/callback.hpp"
+
 namespace libsql::detail {
 namespace {
 
 using hrana::Condition;
 using hrana::Request;
 using hrana::Step;
-
-template <class T>
-void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
-  try {
-    done(std::move(outcome));
-  } catch (...) {
-  }
-}
 
 const char* begin_sql(TransactionMode mode) {
   // Stock SQLite servers have no BEGIN READONLY; a read batch is a deferred transaction.

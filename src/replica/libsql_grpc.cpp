@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "core/reaper.hpp"
 #include "core/engine.hpp"
 #include "core/error_codes.hpp"
 #include "replica/turso_sync.hpp"  // protobuf::Reader, sync_url_identity
@@ -328,9 +329,7 @@ LibsqlGrpcPuller::LibsqlGrpcPuller(const LibsqlGrpcOptions& options, std::shared
 
 LibsqlGrpcPuller::~LibsqlGrpcPuller() {
   close();
-  if (http_ && http_.use_count() == 1 && http_->on_io_thread()) {
-    std::thread([http = std::move(http_)]() mutable { http.reset(); }).detach();
-  }
+  if (http_ && http_.use_count() == 1 && http_->on_io_thread()) release_elsewhere(std::move(http_));
 }
 
 void LibsqlGrpcPuller::close() {

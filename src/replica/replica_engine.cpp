@@ -8,31 +8,13 @@
 #include <future>
 #include <utility>
 
+#include "core/callback.hpp"
 #include "replica/durable_file.hpp"
 #include "replica/libsql_grpc.hpp"
 #include "local/sqlite_handles.hpp"
 
 namespace libsql::detail {
 namespace {
-
-template <class T>
-void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
-  try {
-    done(std::move(outcome));
-  } catch (...) {
-  }
-}
-
-/// Blocking wait on an engine call (used during open, before anyone else can use the engine).
-template <class T, class Start>
-T wait_for(Start&& start) {
-  auto p = std::make_shared<std::promise<Outcome<T>>>();
-  auto f = p->get_future();
-  start([p](Outcome<T> o) { p->set_value(std::move(o)); });
-  Outcome<T> o = f.get();
-  if (auto* e = std::get_if<Error>(&o)) throw *e;
-  return std::move(std::get<T>(o));
-}
 
 /// An empty replica (the primary has no pages yet): a WAL-mode file with 4096-byte pages;
 /// the first pull brings every page, page 1 included.

@@ -14,6 +14,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/json_writer.hpp"
 #include "replica/durable_file.hpp"
 #include "libsql/error.hpp"
 
@@ -35,24 +36,10 @@ constexpr std::size_t kMaxMetaSize = std::size_t{64} * 1024;
   throw Error(ErrorKind::Sqlite, code, name, name + ": " + what + ": " + std::strerror(err));
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  if (!simdjson::validate_utf8(s.data(), s.size())) {
+void write_meta_string(std::string& out, std::string_view s) {
+  if (!append_json_string(out, s, InvalidUtf8::Reject)) {
     throw Error(ErrorKind::Misuse, 0, "ARGS_INVALID", "ARGS_INVALID: replica metadata must be valid UTF-8");
   }
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('"');
 }
 
 std::string required_string(simdjson::dom::object& o, const char* key) {
@@ -89,16 +76,16 @@ std::string replica_lock_path(const std::string& db_path) { return db_path + "-r
 
 std::string encode_replica_meta(const ReplicaMeta& meta) {
   std::string out = "{\"format\":";
-  append_json_string(out, kFormat);
+  write_meta_string(out, kFormat);
   out += ",\"version\":" + std::to_string(kVersion) + ",\"protocol\":";
-  append_json_string(out, meta.protocol);
+  write_meta_string(out, meta.protocol);
   out += ",\"sync_url\":";
-  append_json_string(out, meta.sync_url);
+  write_meta_string(out, meta.sync_url);
   out += ",\"page_size\":" + std::to_string(meta.page_size) + ",\"server_revision\":";
-  append_json_string(out, meta.server_revision);
+  write_meta_string(out, meta.server_revision);
   if (!meta.log_id.empty()) {
     out += ",\"log_id\":";
-    append_json_string(out, meta.log_id);
+    write_meta_string(out, meta.log_id);
   }
   out += "}\n";
   return out;

@@ -11,7 +11,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/callback.hpp"
 #include "core/engine.hpp"
+#include "core/reaper.hpp"
 
 namespace libsql::detail {
 namespace {
@@ -147,14 +149,6 @@ Error pull_http_error(const HttpResponse& r, const std::string& url, const std::
                scrub("SERVER_ERROR: Server returned HTTP status " + status + (text.empty() ? "" : ": " + text) +
                          hint + " [" + url + "]",
                      token));
-}
-
-template <class T>
-void deliver(const Callback<T>& done, Outcome<T> outcome) noexcept {
-  try {
-    done(std::move(outcome));
-  } catch (...) {
-  }
 }
 
 std::string strip_trailing_slashes(std::string path) {
@@ -389,10 +383,8 @@ TursoSyncClient::TursoSyncClient(const TursoSyncOptions& options, std::shared_pt
 TursoSyncClient::~TursoSyncClient() {
   close();
   // Destroyed from a callback (on the I/O thread), the transport cannot join its own thread:
-  // free it from another one, as RemoteEngine does.
-  if (http_ && http_.use_count() == 1 && http_->on_io_thread()) {
-    std::thread([http = std::move(http_)]() mutable { http.reset(); }).detach();
-  }
+  // the reaper thread frees it, as for RemoteEngine.
+  if (http_ && http_.use_count() == 1 && http_->on_io_thread()) release_elsewhere(std::move(http_));
 }
 
 void TursoSyncClient::close() {
@@ -432,12 +424,7 @@ PullResult TursoSyncClient::pull(const std::string& client_revision) {
     throw Error(ErrorKind::Misuse, 0, "MISUSE",
                 "MISUSE: a blocking pull cannot run on the HTTP I/O thread (inside a completion callback)");
   }
-  auto promise = std::make_shared<std::promise<Outcome<PullResult>>>();
-  auto future = promise->get_future();
-  pull(client_revision, [promise](Outcome<PullResult> o) { promise->set_value(std::move(o)); });
-  Outcome<PullResult> o = future.get();
-  if (auto* e = std::get_if<Error>(&o)) throw *e;
-  return std::move(std::get<PullResult>(o));
+  return wait_for<PullResult>([&](Callback<PullResult> cb) { pull(client_revision, std::move(cb)); });
 }
 
 }  // namespace libsql::detail

@@ -98,6 +98,36 @@ describe('[ours] process lifetime and dispose', () => {
   })
 })
 
+describe('[ours] threads the addon starts are joined at environment cleanup', () => {
+  it('a worker terminated while opens and disposes are in flight ends cleanly', { skip: localOnly('opens local files') }, () => {
+    // In a child process, so that a crash (a thread outliving its environment) shows as a
+    // failed exit. Each round: a worker starts four opens (two adapters, two createClient
+    // clients) and a dispose without awaiting them, and is terminated at once.
+    const dir = fs.mkdtempSync(path.join(tmp, 'inflight-'))
+    const r = runNode(`
+      import { Worker } from 'node:worker_threads'
+      const dir = ${JSON.stringify(dir)}
+      for (let round = 0; round < 5; round++) {
+        const worker = new Worker(\`
+          const { parentPort } = await import('node:worker_threads')
+          const { PrismaLibSql, createClient } = await import('libsql-cpp')
+          const url = (i) => 'file:' + ${JSON.stringify(dir)} + '/r\${round}-' + i + '.db'
+          const pending = [0, 1].map((i) => new PrismaLibSql({ url: url(i) }).connect())
+          for (const i of [2, 3]) createClient({ url: url(i) })
+          pending[0].then((a) => a.dispose(), () => {})
+          parentPort.postMessage('started')
+        \`, { eval: true })
+        await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject) })
+        await worker.terminate()
+      }
+      console.log('ok')
+    `)
+    assert.equal(r.signal, null, r.stderr)
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout.trim(), 'ok')
+  })
+})
+
 describe('[ours] bad input gets a clear error', () => {
   it('malformed URLs and unknown schemes', async () => {
     // Config errors are LibsqlErrors with a code, as @libsql/client throws them under the

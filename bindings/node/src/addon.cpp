@@ -1,6 +1,8 @@
 // Node-API binding: copies JS values in, hands the work to the core (directly, or through the
-// prisma layer), and turns the outcome into JS values on the JS thread. No SQLite call, no I/O
-// and no lock wait happens on the JS thread or on libuv's pool.
+// prisma layer), and turns the outcome into JS values on the JS thread. No lock wait and no
+// I/O happens on the JS thread or on libuv's pool; the only SQLite calls on the JS thread are
+// the inline path's, for statements measured fast (docs/architecture.md, "The inline path").
+// Opening and closing run on threads the addon owns (thread_owner.hpp), joined at cleanup.
 //   completion.*      the one completion mechanism (promises settled from the core's threads)
 //   js_convert.*      JS <-> C++ values: config, arguments, rows, errors
 //   prisma_exports    the Prisma face (lib/prisma.js)
@@ -28,9 +30,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* st = new AddonState();
   st->completions->start(env);
   env.SetInstanceData<AddonState>(st);
-  // Environment teardown (process exit, worker thread end): close the databases, then stop
+  // Environment teardown (process exit, worker thread end): close the databases, wait for
+  // the threads still opening or closing one, close what they opened meanwhile, then stop
   // deliveries. Runs before the instance data is freed.
   env.AddCleanupHook([st] {
+    st->close_all();
+    st->threads.join_all();
     st->close_all();
     st->completions->release();
   });

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "completion.hpp"
+#include "thread_owner.hpp"
 
 namespace libsql::node {
 
@@ -18,6 +19,8 @@ struct AddonState {
   Napi::FunctionReference row_decoder;   // decodeRows, set by the shim (row_pack.hpp)
   Napi::FunctionReference prisma_error;  // DriverAdapterError, set by lib/prisma.js
   Napi::FunctionReference libsql_error;  // LibsqlError, set by lib/native.js (lib/errors.js)
+  /// The threads that open and close databases off the JS thread; joined at cleanup.
+  ThreadOwner threads;
 
   /// Remembers an open database, closed by `close` at environment teardown if still alive.
   template <class T>

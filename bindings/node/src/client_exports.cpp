@@ -10,6 +10,7 @@
 
 #include "addon_state.hpp"
 #include "completion.hpp"
+#include "core/fast_path.hpp"
 #include "core/url.hpp"
 #include "js_convert.hpp"
 #include "libsql/client.hpp"
@@ -99,29 +100,32 @@ Napi::Value ClientOpen(const Napi::CallbackInfo& info) {
   const IntMode int_mode = config.int_mode;
   AddonState* st = &state(env);
   auto [promise, reply] = client_call<std::shared_ptr<Client>>(
-      env, [st, int_mode](Napi::Env e, const std::shared_ptr<Client>& client) -> Napi::Value {
-        st->track<Client>(client, [](Client& c) { c.close(); });
+      env, [int_mode](Napi::Env e, const std::shared_ptr<Client>& client) -> Napi::Value {
         return make_handle(e, new ClientHandle{client, int_mode});
       });
   // Opening reads the file (and may wait on a lock): a thread of its own, not the JS thread.
-  std::thread([config = std::move(config), reply = std::move(reply)] {
+  // Tracked there, so that environment cleanup closes it even when the JS thread never sees
+  // the result (a worker terminated while the open is in flight).
+  st->threads.spawn([st, config = std::move(config), reply = std::move(reply)] {
     try {
-      reply(std::make_shared<Client>(Client::open(config)));
+      auto client = std::make_shared<Client>(Client::open(config));
+      st->track<Client>(client, [](Client& c) { c.close(); });
+      reply(std::move(client));
     } catch (const Error& e) {
       reply(e);
     }
-  }).detach();
+  });
   return promise;
 }
 
 /// A statement known to take microseconds runs right here, on the JS thread: a thread hop would
-/// cost more (docs/architecture.md, "The inline path"; Client::try_execute_inline decides). Returns
+/// cost more (docs/architecture.md, "The inline path"; detail::FastPath::try_execute_inline decides). Returns
 /// the settled promise, or an empty value when it did not run.
 template <class Target>
 Napi::Value try_inline(Napi::Env env, Target& target, const Statement& stmt, IntMode int_mode) {
   ResultSet rs;
   try {
-    if (!target.try_execute_inline(stmt, rs)) return Napi::Value();
+    if (!detail::FastPath::try_execute_inline(target, stmt, rs)) return Napi::Value();
   } catch (const Error& e) {
     return settled(env, to_js(env, e), true);
   }
@@ -190,7 +194,7 @@ Napi::Value ClientSync(const Napi::CallbackInfo& info) {
 Napi::Value ClientClose(const Napi::CallbackInfo& info) {
   auto& h = handle_of<ClientHandle>(info[0], "client");
   // Closing waits for running statements to finish: not on the JS thread.
-  std::thread([client = h.client] { client->close(); }).detach();
+  state(info.Env()).threads.spawn([client = h.client] { client->close(); });
   return info.Env().Undefined();
 }
 

@@ -298,8 +298,9 @@ Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode) {
     names.Set(i, Napi::String::New(env, r.columns[i].name));
     types.Set(i, Napi::String::New(env, r.columns[i].decltype_));
   }
-  const std::vector<Row> converted = r.compact ? to_rows(*r.compact) : std::vector<Row>{};
-  const std::vector<Row>& rows = r.compact ? converted : r.rows;
+  const detail::CompactRows* compact = detail::FastPath::compact(r);
+  const std::vector<Row> converted = compact ? detail::to_rows(*compact) : std::vector<Row>{};
+  const std::vector<Row>& rows = compact ? converted : r.rows;
   auto js_rows = Napi::Array::New(env, rows.size());
   for (uint32_t i = 0; i < rows.size(); ++i) {
     auto jr = Napi::Array::New(env, rows[i].size());
@@ -332,7 +333,7 @@ Napi::Value rows_from_pack(Napi::Env env, const RowPack& p) {
                                       Napi::Value(env, text), n(p.rows), n(p.columns)});
 }
 
-Napi::Array rows_to_js(Napi::Env env, const CompactRows& c) {
+Napi::Array rows_to_js(Napi::Env env, const detail::CompactRows& c) {
   auto rows = Napi::Array::New(env, c.row_count);
   std::size_t cell = 0, integer = 0, real = 0, text = 0, blob = 0;
   std::uint32_t text_start = 0, blob_start = 0;
@@ -341,15 +342,15 @@ Napi::Array rows_to_js(Napi::Env env, const CompactRows& c) {
     for (uint32_t j = 0; j < c.column_count; ++j) {
       Napi::Value v;
       switch (c.tags[cell++]) {
-        case CompactRows::kInteger: v = Napi::Number::New(env, static_cast<double>(c.integers[integer++])); break;
-        case CompactRows::kReal: v = Napi::Number::New(env, c.reals[real++]); break;
-        case CompactRows::kText: {
+        case detail::CompactRows::kInteger: v = Napi::Number::New(env, static_cast<double>(c.integers[integer++])); break;
+        case detail::CompactRows::kReal: v = Napi::Number::New(env, c.reals[real++]); break;
+        case detail::CompactRows::kText: {
           const std::uint32_t end = c.text_ends[text++];
           v = Napi::String::New(env, c.text.data() + text_start, end - text_start);
           text_start = end;
           break;
         }
-        case CompactRows::kBlob: {
+        case detail::CompactRows::kBlob: {
           const std::uint32_t end = c.blob_ends[blob++];
           auto ab = Napi::ArrayBuffer::New(env, end - blob_start);
           if (end > blob_start) std::memcpy(ab.Data(), c.blobs.data() + blob_start, end - blob_start);

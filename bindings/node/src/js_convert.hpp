@@ -48,7 +48,7 @@ namespace libsql::node {
 [[nodiscard]] Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode);
 
 /// Compact rows as arrays of cells, cell by cell (results too small for a pack).
-[[nodiscard]] Napi::Array rows_to_js(Napi::Env env, const CompactRows& c);
+[[nodiscard]] Napi::Array rows_to_js(Napi::Env env, const detail::CompactRows& c);
 /// The rows of a RowPack as JS arrays: one buffer copy, one string, and the shim's decoder.
 [[nodiscard]] Napi::Value rows_from_pack(Napi::Env env, const RowPack& p);
 

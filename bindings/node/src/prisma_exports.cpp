@@ -103,28 +103,31 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   using OpenError = std::variant<MappedError, Error>;
   auto [promise, reply] = async_call<std::shared_ptr<prisma::Adapter>, OpenError>(
       env, st->completions,
-      [st](Napi::Env e, const std::shared_ptr<prisma::Adapter>& adapter) -> Napi::Value {
-        st->track<prisma::Adapter>(adapter, [](prisma::Adapter& a) { a.dispose(); });
+      [](Napi::Env e, const std::shared_ptr<prisma::Adapter>& adapter) -> Napi::Value {
         return make_handle(e, new AdapterHandle{adapter});
       },
       [](Napi::Env e, const OpenError& err) -> Napi::Value {
         return std::visit([e](const auto& x) { return to_js(e, x); }, err);
       });
   // Opening reads the file (and may wait on a lock): a thread of its own, not the JS thread.
-  std::thread([config = std::move(config), options, reply = std::move(reply)] {
+  // Tracked there, so that environment cleanup closes it even when the JS thread never sees
+  // the result (a worker terminated while the open is in flight).
+  st->threads.spawn([st, config = std::move(config), options, reply = std::move(reply)] {
     try {
-      reply(prisma::Adapter::open(config, options));
+      auto adapter = prisma::Adapter::open(config, options);
+      st->track<prisma::Adapter>(adapter, [](prisma::Adapter& a) { a.dispose(); });
+      reply(std::move(adapter));
     } catch (const MappedError& e) {
       reply(OpenError(e));
     } catch (const Error& e) {
       reply(OpenError(e));
     }
-  }).detach();
+  });
   return promise;
 }
 
 // A statement known to take microseconds runs right here, on the JS thread: a thread hop would
-// cost more (docs/architecture.md, "The inline path"; Client::try_execute_inline decides).
+// cost more (docs/architecture.md, "The inline path"; detail::FastPath::try_execute_inline decides).
 
 Napi::Value QueryRaw(const Napi::CallbackInfo& info) {
   auto& h = handle_of<AdapterHandle>(info[0], "adapter");
@@ -179,10 +182,10 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
   auto& h = handle_of<AdapterHandle>(info[0], "adapter");
   auto [promise, reply] = prisma_call<Done>(info.Env(), done_to_js);
   // Closing waits for running statements to finish: not on the JS thread.
-  std::thread([adapter = h.adapter, reply = std::move(reply)] {
+  state(info.Env()).threads.spawn([adapter = h.adapter, reply = std::move(reply)] {
     adapter->dispose();
     reply(Done{});
-  }).detach();
+  });
   return promise;
 }
 

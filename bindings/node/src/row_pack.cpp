@@ -67,7 +67,7 @@ bool all_ascii(std::string_view s) noexcept {
 }
 
 std::optional<RowPack> pack_compact(prisma::PrismaResult& r) {
-  CompactRows& c = *r.compact;
+  detail::CompactRows& c = *r.compact;
   const std::size_t cells = c.row_count * c.column_count;
   if (cells < kPackMinCells || cells > std::numeric_limits<std::uint32_t>::max() ||
       c.column_count != r.column_names.size()) {
@@ -114,18 +114,18 @@ std::optional<RowPack> pack_compact(prisma::PrismaResult& r) {
   for (std::size_t k = 0; k < cells; ++k) {
     double d = 0;
     switch (c.tags[k]) {
-      case CompactRows::kInteger:
+      case detail::CompactRows::kInteger:
         d = static_cast<double>(c.integers[integer++]);
         std::memcpy(nums + 8 * num++, &d, 8);
         tags[k] = RowPack::kNumber;
         break;
-      case CompactRows::kReal:
+      case detail::CompactRows::kReal:
         d = c.reals[real++];
         std::memcpy(nums + 8 * num++, &d, 8);
         tags[k] = RowPack::kNumber;
         break;
-      case CompactRows::kText: tags[k] = RowPack::kText; break;
-      case CompactRows::kBlob: tags[k] = RowPack::kBlob; break;
+      case detail::CompactRows::kText: tags[k] = RowPack::kText; break;
+      case detail::CompactRows::kBlob: tags[k] = RowPack::kBlob; break;
       default: tags[k] = RowPack::kNull;
     }
   }

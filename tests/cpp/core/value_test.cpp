@@ -7,11 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "core/fast_path.hpp"
 #include "libsql/result.hpp"
 #include "libsql/value.hpp"
 
 using libsql::Blob;
-using libsql::CompactRows;
+using libsql::detail::CompactRows;
+using libsql::detail::FastPath;
 using libsql::NamedArg;
 using libsql::Row;
 using libsql::Statement;
@@ -63,7 +65,7 @@ TEST(Statement, Constructors) {
   EXPECT_EQ(a.sql, "SELECT 1");
   EXPECT_TRUE(a.args.empty());
   EXPECT_TRUE(a.named_args.empty());
-  EXPECT_FALSE(a.compact);
+  EXPECT_FALSE(FastPath::wants_compact(a));
 
   Statement b("SELECT ?, ?", {Value(std::int64_t{1}), Value(std::string("x"))});
   ASSERT_EQ(b.args.size(), 2u);
@@ -99,7 +101,7 @@ std::vector<Row> sample_rows() {
 
 TEST(CompactRows, ToCompactLaysOutCellsByKind) {
   const auto rows = sample_rows();
-  CompactRows c = libsql::to_compact(rows, 5);
+  CompactRows c = libsql::detail::to_compact(rows, 5);
   EXPECT_EQ(c.row_count, 3u);
   EXPECT_EQ(c.column_count, 5u);
   EXPECT_EQ(c.tags, (std::vector<std::uint8_t>{0, 1, 2, 3, 4, 3, 4, 0, 1, 2, 3, 1, 4, 2, 3}));
@@ -117,7 +119,7 @@ TEST(CompactRows, ToCompactLaysOutCellsByKind) {
 
 TEST(CompactRows, RoundTripsThroughRows) {
   const auto rows = sample_rows();
-  const auto back = libsql::to_rows(libsql::to_compact(rows, 5));
+  const auto back = libsql::detail::to_rows(libsql::detail::to_compact(rows, 5));
   ASSERT_EQ(back.size(), rows.size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
     ASSERT_EQ(back[r].size(), rows[r].size()) << r;
@@ -129,16 +131,16 @@ TEST(CompactRows, RoundTripsThroughRows) {
 }
 
 TEST(CompactRows, EmptyResults) {
-  CompactRows none = libsql::to_compact({}, 3);
+  CompactRows none = libsql::detail::to_compact({}, 3);
   EXPECT_EQ(none.row_count, 0u);
   EXPECT_EQ(none.column_count, 3u);
   EXPECT_TRUE(none.tags.empty());
-  EXPECT_TRUE(libsql::to_rows(none).empty());
+  EXPECT_TRUE(libsql::detail::to_rows(none).empty());
 
   // Rows with no columns (e.g. a statement without a result) stay rows.
-  CompactRows zero_cols = libsql::to_compact({Row{}, Row{}}, 0);
+  CompactRows zero_cols = libsql::detail::to_compact({Row{}, Row{}}, 0);
   EXPECT_EQ(zero_cols.row_count, 2u);
-  const auto back = libsql::to_rows(zero_cols);
+  const auto back = libsql::detail::to_rows(zero_cols);
   ASSERT_EQ(back.size(), 2u);
   EXPECT_TRUE(back[0].empty());
   EXPECT_TRUE(back[1].empty());
@@ -154,7 +156,7 @@ TEST(CompactRows, HandBuiltCompactRowsDecode) {
   c.integers = {-7};
   c.blobs = {1, 2};
   c.blob_ends = {2};
-  const auto rows = libsql::to_rows(c);
+  const auto rows = libsql::detail::to_rows(c);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0][0], Value(std::string("hi")));
   EXPECT_EQ(rows[0][1], Value(std::int64_t{-7}));
@@ -169,9 +171,28 @@ TEST(ResultSet, RowCountInEitherForm) {
   EXPECT_EQ(rs.row_count(), 0u);
   rs.rows = sample_rows();
   EXPECT_EQ(rs.row_count(), 3u);
-  rs.compact = libsql::to_compact(rs.rows, 5);
+  FastPath::set_compact(rs, libsql::detail::to_compact(rs.rows, 5));
   rs.rows.clear();
   EXPECT_EQ(rs.row_count(), 3u);
+  const libsql::ResultSet copy = rs;  // copies copy the compact rows
+  ASSERT_NE(FastPath::compact(copy), nullptr);
+  EXPECT_NE(FastPath::compact(copy), FastPath::compact(rs));
+  EXPECT_EQ(libsql::detail::to_rows(*FastPath::compact(copy)), sample_rows());
+  libsql::ResultSet moved = std::move(rs);
+  EXPECT_EQ(moved.row_count(), 3u);
+  ASSERT_TRUE(FastPath::take_compact(moved).has_value());
+  EXPECT_EQ(FastPath::compact(moved), nullptr);
+  EXPECT_EQ(moved.row_count(), 0u);
+}
+
+TEST(Statement, CompactIsAskedForOnlyThroughTheFastPath) {
+  Statement s = "SELECT 1";
+  FastPath::want_compact(s);
+  EXPECT_TRUE(FastPath::wants_compact(s));
+  const Statement copy = s;
+  EXPECT_TRUE(FastPath::wants_compact(copy));
+  FastPath::want_compact(s, false);
+  EXPECT_FALSE(FastPath::wants_compact(s));
 }
 
 }  // namespace

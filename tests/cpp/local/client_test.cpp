@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "core/fast_path.hpp"
 #include "libsql/client.hpp"
 #include "support/hrana_server.hpp"
 #include "support/sqld.hpp"
@@ -114,23 +115,24 @@ TEST_P(ClientTest, CompactRowsHoldExactlyTheValuesOfRows) {
       "CASE i % 4 WHEN 0 THEN i WHEN 1 THEN 'd' || i WHEN 2 THEN i / 3.0 END FROM k;");
   libsql::Statement plain{"SELECT id, a, b, c, d, typeof(d) FROM t WHERE id >= ? ORDER BY id", {Value(std::int64_t{1})}};
   libsql::Statement compact = plain;
-  compact.compact = true;
+  libsql::detail::FastPath::want_compact(compact);
   const auto rows = db().execute(plain);
   ASSERT_EQ(rows.rows.size(), 100u);
-  ASSERT_FALSE(rows.compact.has_value()) << "only when asked for";
+  ASSERT_EQ(libsql::detail::FastPath::compact(rows), nullptr) << "only when asked for";
   auto check = [&](const libsql::ResultSet& rs, const char* where) {
     SCOPED_TRACE(where);
     EXPECT_EQ(rs.row_count(), 100u);
     EXPECT_EQ(rs.columns, rows.columns);
     if (remote()) {
-      EXPECT_FALSE(rs.compact.has_value()) << "a remote engine fills rows";
+      EXPECT_EQ(libsql::detail::FastPath::compact(rs), nullptr) << "a remote engine fills rows";
       EXPECT_EQ(rs.rows, rows.rows);
       return;
     }
-    ASSERT_TRUE(rs.compact.has_value());
+    const auto* c = libsql::detail::FastPath::compact(rs);
+    ASSERT_NE(c, nullptr);
     EXPECT_TRUE(rs.rows.empty());
-    EXPECT_EQ(rs.compact->column_count, 6u);
-    EXPECT_EQ(libsql::to_rows(*rs.compact), rows.rows);
+    EXPECT_EQ(c->column_count, 6u);
+    EXPECT_EQ(libsql::detail::to_rows(*c), rows.rows);
   };
   check(db().execute(compact), "execute");
   auto tx = db().transaction(TransactionMode::Deferred);
@@ -139,7 +141,7 @@ TEST_P(ClientTest, CompactRowsHoldExactlyTheValuesOfRows) {
   // A few rows stay Values (cheaper so); no rows: neither form has any.
   compact.args = {Value(std::int64_t{90})};
   const auto few = db().execute(compact);
-  EXPECT_FALSE(few.compact.has_value());
+  EXPECT_EQ(libsql::detail::FastPath::compact(few), nullptr);
   ASSERT_EQ(few.rows.size(), 11u);
   EXPECT_EQ(few.rows.front(), rows.rows.at(89));
   compact.args = {Value(std::int64_t{999})};

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/url.hpp"
+#include "core/fast_path.hpp"
 #include "libsql/client.hpp"
 #include "local/inline_classifier.hpp"
 #include "local/local_engine.hpp"
@@ -52,7 +53,8 @@ class TestClock {
 /// A local client whose inline path measures with `clock`.
 Client open_local(const std::string& url, const TestClock& clock, libsql::Config config = {}) {
   config.url = url;
-  return Client(libsql::detail::LocalEngine::open(libsql::detail::parse_url(url), config, clock.timing()));
+  return libsql::detail::FastPath::client(
+      libsql::detail::LocalEngine::open(libsql::detail::parse_url(url), config, clock.timing()));
 }
 
 /// Holds an engine thread inside a completion callback until released: calls made meanwhile
@@ -173,35 +175,35 @@ TEST(LocalEngineInline, OnlyReadsSeenFastOnAWorkerRunInline) {
                     "INSERT INTO t SELECT i, 'v' || i FROM n;");
   Statement point{"SELECT v FROM t WHERE id = ?", {Value(std::int64_t{7})}};
   libsql::ResultSet rs;
-  EXPECT_FALSE(db.try_execute_inline(point, rs)) << "never seen: it goes to a worker first";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, point, rs)) << "never seen: it goes to a worker first";
   db.execute(point);
-  ASSERT_TRUE(db.try_execute_inline(point, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, point, rs));
   EXPECT_EQ(rs.rows.at(0).at(0), Value("v7"));
   // It sees committed writes at once.
   db.execute("UPDATE t SET v = 'new' WHERE id = 7");
-  ASSERT_TRUE(db.try_execute_inline(point, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, point, rs));
   EXPECT_EQ(rs.rows.at(0).at(0), Value("new"));
 
   // Many rows: a worker runs it and never marks it fast.
   Statement many{"SELECT v FROM t WHERE id > ?", {Value(std::int64_t{0})}};
   EXPECT_EQ(db.execute(many).rows.size(), 500u);
-  EXPECT_FALSE(db.try_execute_inline(many, rs));
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, many, rs));
   // Writes on a file never run inline (the writer's, and they fsync).
   Statement write{"UPDATE t SET v = v WHERE id = 1"};
   db.execute(write);
-  EXPECT_FALSE(db.try_execute_inline(write, rs));
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, write, rs));
 
   // Slow once inline: it goes back to the workers, which re-measure it.
   clock.slow();
-  ASSERT_TRUE(db.try_execute_inline(point, rs)) << "still marked fast: it runs, and is found slow";
-  EXPECT_FALSE(db.try_execute_inline(point, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, point, rs)) << "still marked fast: it runs, and is found slow";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, point, rs));
   db.execute(point);
-  EXPECT_FALSE(db.try_execute_inline(point, rs)) << "slow on the worker too";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, point, rs)) << "slow on the worker too";
   clock.fast();
   db.execute(point);
-  EXPECT_TRUE(db.try_execute_inline(point, rs)) << "fast again";
+  EXPECT_TRUE(libsql::detail::FastPath::try_execute_inline(db, point, rs)) << "fast again";
   db.close();
-  EXPECT_FALSE(db.try_execute_inline(point, rs)) << "closed";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, point, rs)) << "closed";
 }
 
 TEST(LocalEngineInline, AReadMarkedFastThatGrewLargeGoesBackToTheWorkers) {
@@ -212,11 +214,11 @@ TEST(LocalEngineInline, AReadMarkedFastThatGrewLargeGoesBackToTheWorkers) {
   Statement all{"SELECT x FROM t"};
   db.execute(all);  // no rows yet: fast
   libsql::ResultSet rs;
-  ASSERT_TRUE(db.try_execute_inline(all, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, all, rs));
   db.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) INSERT INTO t SELECT i FROM n");
-  EXPECT_FALSE(db.try_execute_inline(all, rs)) << "past the row limit: nothing returned inline";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, all, rs)) << "past the row limit: nothing returned inline";
   EXPECT_EQ(db.execute(all).rows.size(), 100u) << "the worker returns all of it";
-  EXPECT_FALSE(db.try_execute_inline(all, rs)) << "and does not mark it fast again";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, all, rs)) << "and does not mark it fast again";
 }
 
 TEST(LocalEngineInline, TheLimitIsConfigurableAndZeroTurnsTheInlinePathOff) {
@@ -231,7 +233,7 @@ TEST(LocalEngineInline, TheLimitIsConfigurableAndZeroTurnsTheInlinePathOff) {
     Statement read{"SELECT count(*) FROM t"};
     libsql::ResultSet rs;
     for (int i = 0; i < 3; ++i) db.execute(read);
-    EXPECT_FALSE(db.try_execute_inline(read, rs));
+    EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, read, rs));
     db.close();
   }
   // Through Client::open (the steady clock): an hour is more than any point read takes.
@@ -243,7 +245,7 @@ TEST(LocalEngineInline, TheLimitIsConfigurableAndZeroTurnsTheInlinePathOff) {
   Statement read{"SELECT count(*) FROM t"};
   db.execute(read);
   libsql::ResultSet rs;
-  EXPECT_TRUE(db.try_execute_inline(read, rs));
+  EXPECT_TRUE(libsql::detail::FastPath::try_execute_inline(db, read, rs));
 }
 
 TEST(LocalEngineInline, MemoryDatabasesRunFastReadsInlineOnlyBetweenTasks) {
@@ -256,18 +258,18 @@ TEST(LocalEngineInline, MemoryDatabasesRunFastReadsInlineOnlyBetweenTasks) {
   db.execute(s);
   // The completion of the blocking call arrives once the worker has let go of the connection:
   // the very next call finds it free.
-  ASSERT_TRUE(db.try_execute_inline(s, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, s, rs));
   EXPECT_EQ(int_of(rs), 1);
   // While a transaction holds the one connection, nothing runs inline (it would see the
   // transaction's uncommitted rows).
   auto tx = db.transaction(TransactionMode::Write);
   tx.execute("INSERT INTO m VALUES (2)");
-  EXPECT_FALSE(db.try_execute_inline(s, rs));
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, s, rs));
   tx.rollback();
-  ASSERT_TRUE(db.try_execute_inline(s, rs)) << "free again once the transaction has ended";
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, s, rs)) << "free again once the transaction has ended";
   EXPECT_EQ(int_of(rs), 1);
   db.close();
-  EXPECT_FALSE(db.try_execute_inline(s, rs)) << "closed";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, s, rs)) << "closed";
 }
 
 TEST(LocalEngineInline, MemoryDatabasesRunFastWritesInlineOnceInCallOrder) {
@@ -278,10 +280,10 @@ TEST(LocalEngineInline, MemoryDatabasesRunFastWritesInlineOnceInCallOrder) {
     return Statement{"INSERT INTO m (v) VALUES (?) RETURNING id", {Value(v)}};
   };
   libsql::ResultSet rs;
-  EXPECT_FALSE(db.try_execute_inline(insert("v1"), rs)) << "never seen: it goes to the worker first";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, insert("v1"), rs)) << "never seen: it goes to the worker first";
   EXPECT_EQ(int_of(db.execute("SELECT count(*) FROM m")), 0) << "and nothing ran";
   db.execute(insert("v1"));
-  ASSERT_TRUE(db.try_execute_inline(insert("v2"), rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, insert("v2"), rs));
   // It ran, once: its row is there and RETURNING gave its id.
   const std::int64_t id = int_of(rs);
   EXPECT_EQ(rs.last_insert_rowid, id);
@@ -291,13 +293,13 @@ TEST(LocalEngineInline, MemoryDatabasesRunFastWritesInlineOnceInCallOrder) {
 
   // Its error is the caller's (a write is not run twice): a UNIQUE violation, nothing inserted.
   try {
-    db.try_execute_inline(insert("v1"), rs);
+    libsql::detail::FastPath::try_execute_inline(db, insert("v1"), rs);
     ADD_FAILURE() << "expected the UNIQUE violation from the inline run";
   } catch (const Error& e) {
     EXPECT_EQ(e.extended_code(), SQLITE_CONSTRAINT_UNIQUE) << e.what();
   }
   EXPECT_EQ(int_of(db.execute("SELECT count(*) FROM m")), 2);
-  ASSERT_TRUE(db.try_execute_inline(insert("v3"), rs)) << "the failure did not change what is fast";
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, insert("v3"), rs)) << "the failure did not change what is fast";
 
   // A call made earlier and still queued is never overtaken: the worker is held inside the
   // completion of one call, so the next one (an insert) stays queued; the inline path declines
@@ -309,13 +311,13 @@ TEST(LocalEngineInline, MemoryDatabasesRunFastWritesInlineOnceInCallOrder) {
   db.execute_async(insert("queued"), [&](libsql::Outcome<libsql::ResultSet> o) {
     queued_id.set_value(std::holds_alternative<libsql::ResultSet>(o) ? int_of(std::get<libsql::ResultSet>(o)) : -1);
   });
-  EXPECT_FALSE(db.try_execute_inline(insert("v4"), rs)) << "an inline write would overtake the queued one";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, insert("v4"), rs)) << "an inline write would overtake the queued one";
   blocker.release();
   const std::int64_t queued = queued_id.get_future().get();
   EXPECT_TRUE(blocker.ok());
   ASSERT_GT(queued, 0);
   EXPECT_EQ(int_of(db.execute("SELECT count(*) FROM m WHERE v = 'v4'")), 0) << "declined: nothing ran";
-  ASSERT_TRUE(db.try_execute_inline(insert("v4"), rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, insert("v4"), rs));
   EXPECT_GT(int_of(rs), queued) << "it ran after the call made before it";
   EXPECT_EQ(int_of(db.execute("SELECT count(*) FROM m")), 5);
 }
@@ -328,8 +330,8 @@ TEST(LocalEngineInline, MemoryWritesFoundSlowGoBackToTheWorker) {
   db.execute(insert);
   libsql::ResultSet rs;
   clock.slow();
-  ASSERT_TRUE(db.try_execute_inline(insert, rs)) << "still marked fast: it runs, and is found slow";
-  EXPECT_FALSE(db.try_execute_inline(insert, rs)) << "from now on the worker runs it";
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, insert, rs)) << "still marked fast: it runs, and is found slow";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, insert, rs)) << "from now on the worker runs it";
   EXPECT_EQ(int_of(db.execute("SELECT count(*) FROM m")), 2) << "each ran exactly once";
 }
 
@@ -343,33 +345,33 @@ TEST(LocalEngineInline, TransactionStatementsRunInlineBetweenTheTransactionsCall
   Statement bump{"UPDATE t SET v = v + 1 WHERE id = ? RETURNING v", {Value(std::int64_t{1})}};
   libsql::ResultSet rs;
   auto tx = db.transaction(TransactionMode::Deferred);
-  EXPECT_FALSE(tx.try_execute_inline(read, rs)) << "never seen: it goes to the worker first";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(tx, read, rs)) << "never seen: it goes to the worker first";
   EXPECT_EQ(int_of(tx.execute(read)), 0);
-  ASSERT_TRUE(tx.try_execute_inline(read, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(tx, read, rs));
   EXPECT_EQ(int_of(rs), 0);
   EXPECT_EQ(int_of(tx.execute(bump)), 1);
-  ASSERT_TRUE(tx.try_execute_inline(bump, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(tx, bump, rs));
   EXPECT_EQ(int_of(rs), 2) << "the inline update ran once, in the transaction";
-  ASSERT_TRUE(tx.try_execute_inline(read, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(tx, read, rs));
   EXPECT_EQ(int_of(rs), 2) << "reads inside the transaction see its writes";
   EXPECT_EQ(int_of(db.execute(read)), 0) << "nobody else sees them before commit";
   tx.commit();
   EXPECT_EQ(int_of(db.execute(read)), 2);
-  EXPECT_FALSE(tx.try_execute_inline(read, rs)) << "ended";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(tx, read, rs)) << "ended";
 
   // A later transaction: a call still queued is never overtaken.
   auto tx2 = db.transaction(TransactionMode::Deferred);
   EXPECT_EQ(int_of(tx2.execute(read)), 2);
-  ASSERT_TRUE(tx2.try_execute_inline(read, rs)) << "statements seen fast in one transaction are fast in the next";
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(tx2, read, rs)) << "statements seen fast in one transaction are fast in the next";
   Blocker blocker;
   tx2.execute_async(read, blocker.callback<libsql::ResultSet>());
   blocker.wait_started();
   std::promise<void> bumped;
   tx2.execute_async(bump, [&](libsql::Outcome<libsql::ResultSet>) { bumped.set_value(); });
-  EXPECT_FALSE(tx2.try_execute_inline(read, rs)) << "the queued update must run first";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(tx2, read, rs)) << "the queued update must run first";
   blocker.release();
   bumped.get_future().get();
-  ASSERT_TRUE(tx2.try_execute_inline(read, rs));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(tx2, read, rs));
   EXPECT_EQ(int_of(rs), 3) << "it sees the update queued before it";
   tx2.rollback();
   EXPECT_EQ(int_of(db.execute(read)), 2);
@@ -386,7 +388,7 @@ TEST(LocalEngineInline, TransactionControlIsNeverMarkedFast) {
     tx.execute("SAVEPOINT s");
     tx.execute("RELEASE s");
     libsql::ResultSet rs;
-    EXPECT_FALSE(tx.try_execute_inline(Statement{"SAVEPOINT s"}, rs));
+    EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(tx, Statement{"SAVEPOINT s"}, rs));
     tx.rollback();
     Statement begin{"BEGIN"};
     try {
@@ -394,7 +396,7 @@ TEST(LocalEngineInline, TransactionControlIsNeverMarkedFast) {
     } catch (const Error&) {
       // refused (TRANSACTION_CONTROL): a BEGIN outside transaction() must not stay open
     }
-    EXPECT_FALSE(db.try_execute_inline(begin, rs));
+    EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, begin, rs));
   }
 }
 
@@ -419,7 +421,7 @@ TEST(LocalEngineInline, TheFirstWriteOfATransactionNeverWaitsInlineForALockHeldE
   }
   {
     auto tx = db.transaction(TransactionMode::Deferred);
-    ASSERT_TRUE(tx.try_execute_inline(bump, rs)) << "the lock is free: it runs inline";
+    ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(tx, bump, rs)) << "the lock is free: it runs inline";
     tx.commit();
   }
   const std::int64_t before = int_of(db.execute("SELECT v FROM t"));
@@ -427,7 +429,7 @@ TEST(LocalEngineInline, TheFirstWriteOfATransactionNeverWaitsInlineForALockHeldE
   auto holder = other.transaction(TransactionMode::Write);  // holds the write lock
   auto tx = db.transaction(TransactionMode::Deferred);
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_FALSE(tx.try_execute_inline(bump, rs)) << "the lock is taken: nothing ran";
+  EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(tx, bump, rs)) << "the lock is taken: nothing ran";
   EXPECT_LT(std::chrono::steady_clock::now() - start, busy_timeout) << "it did not wait for the lock";
   EXPECT_TRUE(tx.active()) << "the transaction is still usable";
   // The worker waits for the lock (within the busy timeout) and runs it once.
@@ -452,9 +454,9 @@ TEST(LocalEngineInline, AnInlineStatementThatRollsTheTransactionBackEndsIt) {
     auto insert = [&](std::int64_t x) { return Statement{"INSERT INTO t (v) VALUES (?)", {Value(x)}}; };
     libsql::ResultSet rs;
     tx.execute(insert(1));
-    ASSERT_TRUE(tx.try_execute_inline(insert(2), rs));
+    ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(tx, insert(2), rs));
     try {
-      tx.try_execute_inline(insert(-1), rs);
+      libsql::detail::FastPath::try_execute_inline(tx, insert(-1), rs);
       ADD_FAILURE() << "expected the trigger's RAISE(ROLLBACK)";
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("negative"), std::string::npos) << e.what();

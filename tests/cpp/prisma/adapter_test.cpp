@@ -37,10 +37,10 @@ class AdapterTest : public testing::Test {
     ASSERT_TRUE(std::holds_alternative<Done>(r));
   }
   void TearDown() override { adapter_->dispose(); }
-  /// The adapter keeps rows compact (Statement::compact): as Values here, for comparisons.
+  /// The adapter keeps rows compact (FastPath::want_compact): as Values here, for comparisons.
   static Result<PrismaResult> with_rows(Result<PrismaResult> r) {
     if (auto* pr = std::get_if<PrismaResult>(&r); pr && pr->compact) {
-      pr->rows = libsql::to_rows(*pr->compact);
+      pr->rows = detail::to_rows(*pr->compact);
       pr->compact.reset();
     }
     return r;
@@ -204,7 +204,7 @@ TEST(AdapterOpen, JournalModeKeepLeavesARollbackJournalFileAsItIs) {
     auto r = wait<PrismaResult>([&](Reply<PrismaResult> cb) { adapter->query_raw(q("PRAGMA journal_mode"), cb); });
     ASSERT_TRUE(std::holds_alternative<PrismaResult>(r));
     const auto& pr = std::get<PrismaResult>(r);
-    const std::vector<Row> rows = pr.compact ? to_rows(*pr.compact) : pr.rows;
+    const std::vector<Row> rows = pr.compact ? detail::to_rows(*pr.compact) : pr.rows;
     ASSERT_EQ(rows.size(), 1U);
     EXPECT_EQ(rows[0][0], Value(expected));
     adapter->dispose();
@@ -220,7 +220,7 @@ TEST(AdapterOpen, IntModeComesFromTheConfig) {
     auto r = wait<PrismaResult>([&](Reply<PrismaResult> cb) { adapter->query_raw(q("SELECT 1"), cb); });
     ASSERT_TRUE(std::holds_alternative<PrismaResult>(r));
     const auto& pr = std::get<PrismaResult>(r);
-    const std::vector<Row> rows = pr.compact ? to_rows(*pr.compact) : pr.rows;
+    const std::vector<Row> rows = pr.compact ? detail::to_rows(*pr.compact) : pr.rows;
     ASSERT_EQ(rows.size(), 1U);
     EXPECT_EQ(rows[0][0], expected);
     EXPECT_EQ(pr.column_types[0], mode == IntMode::Bigint   ? ColumnType::Int64

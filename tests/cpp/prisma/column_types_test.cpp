@@ -41,9 +41,9 @@ ResultSet column(std::string decl, const std::vector<Value>& cells) {
   return rs;
 }
 
-/// `rs` with its rows moved into compact form (what Statement::compact gives).
+/// `rs` with its rows moved into compact form (what FastPath::want_compact gives).
 ResultSet compacted(ResultSet rs) {
-  rs.compact = to_compact(rs.rows, rs.columns.size());
+  detail::FastPath::set_compact(rs, detail::to_compact(rs.rows, rs.columns.size()));
   rs.rows.clear();
   return rs;
 }
@@ -77,7 +77,7 @@ TEST(ColumnTypes, CompactRowsGiveTheSameTypesAndValuesAsRows) {
     PrismaResult from_compact = to_prisma_result(compacted(c.rs));
     EXPECT_EQ(from_compact.column_types, from_rows.column_types);
     EXPECT_EQ(from_compact.column_names, from_rows.column_names);
-    const std::vector<Row> got = from_compact.compact ? to_rows(*from_compact.compact) : from_compact.rows;
+    const std::vector<Row> got = from_compact.compact ? detail::to_rows(*from_compact.compact) : from_compact.rows;
     ASSERT_EQ(got.size(), from_rows.rows.size());
     for (std::size_t r = 0; r < got.size(); ++r) {
       ASSERT_EQ(got[r].size(), from_rows.rows[r].size());
@@ -454,7 +454,7 @@ TEST(ColumnTypes, IntModeBigintAndStringTurnIntegersIntoTextAsTheOfficialAdapter
     PrismaResult from_compact = to_prisma_result(compacted(rs), c.mode);
     EXPECT_EQ(from_rows.column_types, c.types);
     EXPECT_EQ(from_compact.column_types, c.types);
-    const std::vector<Row> got = from_compact.compact ? to_rows(*from_compact.compact) : from_compact.rows;
+    const std::vector<Row> got = from_compact.compact ? detail::to_rows(*from_compact.compact) : from_compact.rows;
     ASSERT_EQ(from_rows.rows.size(), 40U);
     ASSERT_EQ(got.size(), 40U);
     for (std::size_t i = 0; i < c.row0.size(); ++i) {

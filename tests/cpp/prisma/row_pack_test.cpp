@@ -71,7 +71,7 @@ PrismaResult sample(std::size_t rows, const std::vector<std::string>& texts) {
 
 /// `r` with its rows in compact form.
 PrismaResult compacted(PrismaResult r) {
-  r.compact = to_compact(r.rows, r.column_names.size());
+  r.compact = detail::to_compact(r.rows, r.column_names.size());
   r.rows.clear();
   return r;
 }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/fast_path.hpp"
 #include "core/url.hpp"
 #include "libsql/client.hpp"
 #include "remote/hrana_http.hpp"
@@ -59,7 +60,7 @@ class SqldHrana3 : public testing::Test {
 
 TEST_F(SqldHrana3, TheClientAsksOnceAndSpeaksHrana3ToSqld) {
   auto engine = engine_for(sqld_->url());
-  Client db(engine);
+  Client db = libsql::detail::FastPath::client(engine);
   db.execute("CREATE TABLE t (a)");
   EXPECT_EQ(engine->hrana_version(), 3);
   auto forced = engine_for(sqld_->url(), 2);
@@ -115,8 +116,8 @@ TEST(SqldCursor, AReadOverTheResponseLimitRunsAgainThroughACursorWithTheSameResu
       "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) "
       "INSERT INTO v (i, r, s, b, n) SELECT x * 9007199254740993, x / 7.0, 'row ' || x || ' \"q\" \\ é', "
       "zeroblob(x % 40), NULL FROM c;";
-  for (Sqld* server : {&small, &large}) Client(engine_for(server->url(), 2)).execute_script(seed);
-  Client expected_db(engine_for(large.url(), 2));
+  for (Sqld* server : {&small, &large}) libsql::detail::FastPath::client(engine_for(server->url(), 2)).execute_script(seed);
+  Client expected_db = libsql::detail::FastPath::client(engine_for(large.url(), 2));
   const auto expected = expected_db.execute("SELECT * FROM v ORDER BY id");
   ASSERT_EQ(expected.rows.size(), 20000u);
   auto same = [&](const libsql::ResultSet& rs) {
@@ -129,10 +130,10 @@ TEST(SqldCursor, AReadOverTheResponseLimitRunsAgainThroughACursorWithTheSameResu
     EXPECT_TRUE(rs.rows == expected.rows);
   };
   // Hrana 2 has no cursor: the limit is the answer.
-  Client v2(engine_for(small.url(), 2));
+  Client v2 = libsql::detail::FastPath::client(engine_for(small.url(), 2));
   EXPECT_NE(std::string(expect_error([&] { v2.execute("SELECT * FROM v ORDER BY id"); }).what()).find("RESPONSE_TOO_LARGE"),
             std::string::npos);
-  Client v3(engine_for(small.url(), 3));
+  Client v3 = libsql::detail::FastPath::client(engine_for(small.url(), 3));
   same(v3.execute("SELECT * FROM v ORDER BY id"));
   {
     auto tx = v3.transaction(TransactionMode::Read);  // the first call carries BEGIN
@@ -152,7 +153,7 @@ TEST(SqldCursor, AReadOverTheResponseLimitRunsAgainThroughACursorWithTheSameResu
 }
 
 TEST_F(SqldHrana3, AnErrorInAReadLeavesTheTransactionOpen) {
-  Client db(engine_for(sqld_->url(), 3));
+  Client db = libsql::detail::FastPath::client(engine_for(sqld_->url(), 3));
   db.execute_script("CREATE TABLE t (a); INSERT INTO t VALUES (1);");
   auto tx = db.transaction(TransactionMode::Write);
   tx.execute("INSERT INTO t VALUES (2)");
@@ -169,7 +170,7 @@ TEST_F(SqldHrana3, AnErrorInAReadLeavesTheTransactionOpen) {
 /// A ROLLBACK inside the transaction ends it on the server: on Hrana 3 what follows is not run
 /// in autocommit (the is_autocommit guard) but refused with TRANSACTION_CLOSED.
 TEST_F(SqldHrana3, AfterTheServerEndsTheTransactionNothingRunsInAutocommit) {
-  Client db(engine_for(sqld_->url(), 3));
+  Client db = libsql::detail::FastPath::client(engine_for(sqld_->url(), 3));
   db.execute("CREATE TABLE t (a)");
   auto tx = db.transaction(TransactionMode::Write);
   tx.execute("INSERT INTO t VALUES (1)");
@@ -191,8 +192,8 @@ TEST_F(SqldHrana3, AfterTheServerEndsTheTransactionNothingRunsInAutocommit) {
 class SqldTransactionTimeout : public SqldHrana3, public testing::WithParamInterface<int> {};
 
 TEST_P(SqldTransactionTimeout, HoldingTheWriteLockPastTheServersTimeoutEndsTheTransaction) {
-  Client db(engine_for(sqld_->url(), GetParam()));
-  Client other(engine_for(sqld_->url(), GetParam()));
+  Client db = libsql::detail::FastPath::client(engine_for(sqld_->url(), GetParam()));
+  Client other = libsql::detail::FastPath::client(engine_for(sqld_->url(), GetParam()));
   db.execute("CREATE TABLE t (a)");
   auto tx = db.transaction(TransactionMode::Write);
   tx.execute("INSERT INTO t VALUES ('tx 1')");
@@ -220,7 +221,7 @@ INSTANTIATE_TEST_SUITE_P(Hrana, SqldTransactionTimeout, testing::Values(2, 3),
 /// sqld drops a stream after 10 s without a request: the transaction's next call is
 /// TRANSACTION_CLOSED (the server rolled it back), and the client goes on.
 TEST_F(SqldHrana3, ATransactionIdleLongerThanTheStreamExpiryEndsWithTransactionClosed) {
-  Client db(engine_for(sqld_->url()));
+  Client db = libsql::detail::FastPath::client(engine_for(sqld_->url()));
   db.execute("CREATE TABLE t (a)");
   auto tx = db.transaction(TransactionMode::Write);
   tx.execute("INSERT INTO t VALUES (1)");
@@ -240,7 +241,7 @@ TEST_F(SqldHrana3, ATransactionIdleLongerThanTheStreamExpiryEndsWithTransactionC
 TEST(Hrana3Negotiation, TheServerIsAskedOnceAndEveryRequestFollowsItsAnswer) {
   HranaServer server;
   auto engine = engine_for(server.url());
-  Client db(engine);
+  Client db = libsql::detail::FastPath::client(engine);
   db.execute_script("CREATE TABLE t (a); INSERT INTO t VALUES (1), (2);");
   EXPECT_EQ(engine->hrana_version(), 3);  // it answers GET v3 and v3/pipeline
   for (int round = 0; round < 2; ++round) {

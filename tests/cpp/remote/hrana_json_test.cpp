@@ -326,6 +326,21 @@ TEST(HranaEncode, TextEscapes) {
   for (char ch : body) EXPECT_GE(static_cast<unsigned char>(ch), 0x20u) << body;
 }
 
+TEST(HranaEncode, TextThatIsNotUtf8IsRefusedBeforeSending) {
+  // sqld answers such a body with HTTP 500 for the whole pipeline; refused here, clearly.
+  for (const std::string& bad : {std::string("a\xff"), std::string("\xc3"), std::string("\xed\xa0\x80")}) {
+    try {
+      (void)one_arg_body(Value(bad));
+      ADD_FAILURE() << "no error";
+    } catch (const libsql::Error& err) {
+      EXPECT_EQ(err.kind(), libsql::ErrorKind::Misuse);
+      EXPECT_EQ(err.code_name(), "ARGS_INVALID") << err.what();
+    }
+  }
+  EXPECT_THROW((void)hrana::encode_pipeline(std::nullopt, {hrana::execute(Statement("SELECT '\xff'"))}),
+               libsql::Error);
+}
+
 TEST(HranaEncode, SqlIsEscapedToo) {
   const std::string sql = "SELECT '\"q\"', '\\', '\n', 'caf\xc3\xa9'";
   Parsed p(hrana::encode_pipeline(std::nullopt, {hrana::execute(Statement(sql))}));

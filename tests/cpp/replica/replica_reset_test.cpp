@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/fast_path.hpp"
 #include "libsql/client.hpp"
 #include "replica/replica_meta.hpp"
 #include "replica/turso_sync.hpp"
@@ -216,7 +217,7 @@ TEST_F(ReplicaReset, ReplaceBaseReBootstrapsAndEarlierClientsSeeTheNewImage) {
   EXPECT_EQ(rows(db, "SELECT count(*), min(id), max(id) FROM t"), std::vector<std::string>{"300|1|300"});
   (void)rows(earlier, "SELECT v FROM t WHERE id = 7");  // seen fast: the inline path may run it
   libsql::ResultSet inline_out;
-  ASSERT_TRUE(earlier.try_execute_inline(libsql::Statement("SELECT v FROM t WHERE id = 7"), inline_out));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(earlier, libsql::Statement("SELECT v FROM t WHERE id = 7"), inline_out));
   EXPECT_EQ(inline_out.rows.size(), 1u);
   EXPECT_EQ(libsql::detail::read_replica_meta(replica_.path())->server_revision, "r1");
 
@@ -229,7 +230,7 @@ TEST_F(ReplicaReset, ReplaceBaseReBootstrapsAndEarlierClientsSeeTheNewImage) {
   EXPECT_EQ(rows(db, "SELECT * FROM pragma_integrity_check"), std::vector<std::string>{"ok"});
   EXPECT_EQ(rows(earlier, "SELECT v FROM t WHERE id = 1"), std::vector<std::string>{"new-1"});
   EXPECT_EQ(rows(earlier, "SELECT v FROM t WHERE id = 7"), std::vector<std::string>{});
-  ASSERT_TRUE(earlier.try_execute_inline(libsql::Statement("SELECT v FROM t WHERE id = 7"), inline_out));
+  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(earlier, libsql::Statement("SELECT v FROM t WHERE id = 7"), inline_out));
   EXPECT_TRUE(inline_out.rows.empty()) << "the inline path reads the new image, not the old one";
   EXPECT_EQ(libsql::detail::read_replica_meta(replica_.path())->server_revision, "r2");
   EXPECT_EQ(std::filesystem::file_size(replica_.path()), new_.pages.size() * 4096);
