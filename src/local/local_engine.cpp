@@ -502,6 +502,7 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
     if (!sqlite3_stmt_readonly(prepared) || is_transaction_control(stmt.sql)) {
       writes->fetch_add(1, std::memory_order_acq_rel);  // files only: no gate
       return writer->post([writes, on_writer = std::move(on_writer)](Connection* w) {
+        DeferredDelivery deferred;  // destroyed last: the caller hears of it once it is counted out
         on_writer(w);
         writes->fetch_sub(1, std::memory_order_acq_rel);
       });
@@ -520,7 +521,10 @@ void LocalEngine::post_writer(LaneTask task, bool counted) {
   if (!gate_) {
     writes_->fetch_add(1, std::memory_order_acq_rel);
     return writer_->post([writes = writes_, task = std::move(task)](Connection* c) {
-      // Tasks deliver through noexcept paths (complete/deliver): the count always comes down.
+      // Destroyed last: the caller hears of the write once it is counted out (a read it makes
+      // next need not queue behind it). Tasks deliver through noexcept paths (complete/deliver):
+      // the count always comes down.
+      DeferredDelivery deferred;
       task(c);
       writes->fetch_sub(1, std::memory_order_acq_rel);
     });

@@ -73,12 +73,12 @@ const closedError = () => new LibsqlError('The client is closed', 'CLIENT_CLOSED
 const txClosedError = () => new LibsqlError('The transaction is closed', 'TRANSACTION_CLOSED')
 
 /**
- * A batch failure as the official's LibsqlBatchError: `statementIndex` is the zero-based index
- * of the statement that failed (the engine marks it; undefined when the batch failed as a whole,
- * e.g. at BEGIN or COMMIT).
+ * A batch failure as the official's LibsqlBatchError, whose `statementIndex` is the zero-based
+ * index of the statement that failed (the engine marks it). A batch that failed as a whole
+ * (BEGIN, COMMIT, a server refusing the request) stays a LibsqlError, as with the official.
  */
 function batchError(e) {
-  if (!(e instanceof LibsqlError) || e instanceof LibsqlBatchError) return e
+  if (!(e instanceof LibsqlError) || e instanceof LibsqlBatchError || e.statementIndex === undefined) return e
   const message = e.code !== undefined && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message
   return new LibsqlBatchError(message, e.statementIndex, e.code, e.extendedCode, e.rawCode, e.cause)
 }
