@@ -8,8 +8,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(build-essential cmake pkg-config libgtest-dev libcurl4-openssl-dev libsimdjson-dev clang libclang-rt-14-dev python3)
+# libcurl (with nghttp2) and simdjson are built in from pinned Debian sources at configure time
+# (cmake/curl.cmake, cmake/simdjson.cmake; cached in ~/.cache/libsql-cpp), linked with the static
+# OpenSSL and zlib of libssl-dev and zlib1g-dev; LIBSQL_SYSTEM_CURL=1 / LIBSQL_SYSTEM_SIMDJSON=1
+# install the system libraries' -dev packages instead.
+APT_PACKAGES=(build-essential cmake pkg-config patch libgtest-dev libssl-dev zlib1g-dev clang libclang-rt-14-dev python3)
 case "${LIBSQL_SYSTEM_SQLITE:-0}" in 1|ON|on|true) APT_PACKAGES+=(libsqlite3-dev) ;; esac
+case "${LIBSQL_SYSTEM_CURL:-0}" in 1|ON|on|true) APT_PACKAGES+=(libcurl4-openssl-dev) ;; esac
+case "${LIBSQL_SYSTEM_SIMDJSON:-0}" in 1|ON|on|true) APT_PACKAGES+=(libsimdjson-dev) ;; esac
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

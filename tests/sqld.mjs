@@ -161,7 +161,8 @@ export async function startSqld({ args = [], jwt = null } = {}) {
 
 /**
  * A proxy in front of a server (sqld) that counts what clients send, like the Python test
- * server's GET /_stats: `pipeline_requests`, `streams_opened` (pipelines without a baton),
+ * server's GET /_stats: `pipeline_requests` (Hrana 3 cursors included: each is one request on
+ * a stream), `streams_opened` (requests without a baton),
  * `requests_per_stream` (by following the batons), `connections` (accepted from clients).
  * Returns { url, stats(), resetStats(), close() }.
  */
@@ -183,7 +184,7 @@ export async function countingProxy(target) {
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       let stream = null
-      if (req.method === 'POST' && /\/pipeline$/.test(req.url)) {
+      if (req.method === 'POST' && /\/(pipeline|cursor)$/.test(req.url)) {
         stats.pipeline_requests++
         let baton = null
         try {
@@ -203,7 +204,9 @@ export async function countingProxy(target) {
           const answer = Buffer.concat(out)
           if (stream !== null) {
             try {
-              const baton = JSON.parse(answer).baton
+              // A cursor's answer is newline-separated JSON whose first line holds the baton.
+              const text = answer.toString()
+              const baton = JSON.parse(/\/cursor$/.test(req.url) ? text.slice(0, text.indexOf('\n')) : text).baton
               if (baton) streamOf.set(baton, stream)
             } catch {}
           }

@@ -52,6 +52,9 @@ struct ResultSet {
   std::int64_t rows_affected = 0;
   /// The connection's last insert rowid after the statement, when it inserted a row.
   std::optional<std::int64_t> last_insert_rowid{};
+  /// sqld's replication index (the primary's last frame number) after the statement, when
+  /// the server sends one: an embedded replica syncs until it has reached it.
+  std::optional<std::uint64_t> replication_index{};
 
   /// Number of rows, in either form.
   [[nodiscard]] std::size_t row_count() const noexcept { return compact ? compact->row_count : rows.size(); }

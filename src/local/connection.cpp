@@ -1,4 +1,5 @@
 #include "local/connection.hpp"
+#include "local/vector/vector.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -294,6 +295,7 @@ std::unique_ptr<Connection> Connection::open(const std::string& path, Connection
                 std::string(e.what()) + " (path: " + path + ")");
   }
   sqlite3_extended_result_codes(db.get(), 1);
+  if (int vrc = vec::register_all(db.get()); vrc != SQLITE_OK) throw sqlite_error(db.get(), vrc);  // docs/vector.md
   // The key before anything reads the file (every role; `:memory:` has nothing on disk, and
   // the official client accepts a key there too).
   const bool keyed = !config.encryption_key.empty() && role != ConnectionRole::Memory;

@@ -33,6 +33,13 @@ class StmtCache {
       uncached_ = std::move(stmt);  // kept alive until the next insert
       return uncached_.get();
     }
+    if (auto it = index_.find(std::string_view(sql)); it != index_.end()) {
+      // Already cached: the new statement replaces the old one (finalized here), so the list
+      // never holds an entry the index does not know about.
+      it->second->second = std::move(stmt);
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return lru_.front().second.get();
+    }
     if (index_.size() >= capacity_) {
       index_.erase(std::string_view(lru_.back().first));
       lru_.pop_back();

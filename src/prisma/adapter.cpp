@@ -1,5 +1,7 @@
 #include "prisma/adapter.hpp"
 
+#include "core/url.hpp"
+
 #include <cctype>
 #include <string_view>
 #include <utility>
@@ -190,7 +192,16 @@ bool is_config_error(const Error& error) {
 std::shared_ptr<Adapter> Adapter::open(const Config& config, AdapterOptions options) {
   try {
     options.int_mode = config.int_mode;
-    return std::shared_ptr<Adapter>(new Adapter(Client::open(config), options));
+    // A local engine (a file or `:memory:`; a replica sends its transactions to the primary)
+    // runs its transactions one at a time on its writer connection: taking the write lock at
+    // BEGIN costs nothing inside this process, and across processes it is the only way a
+    // transaction that reads before it writes waits (busy timeout) for another process's
+    // write lock. Deferred, SQLite answers SQLITE_BUSY at once when such a transaction's
+    // first write finds the lock taken or its snapshot stale (no busy handler on an upgrade).
+    Client client = Client::open(config);
+    options.lock_at_begin = detail::parse_url(config.url, config.tls).scheme == detail::Scheme::File &&
+                            config.sync_url.empty();
+    return std::shared_ptr<Adapter>(new Adapter(std::move(client), options));
   } catch (const Error& e) {
     if (is_config_error(e)) throw;
     throw map_error(e);
@@ -233,9 +244,10 @@ void Adapter::start_transaction(std::optional<std::string> isolation_level,
   }
   const AdapterOptions options = options_;
   try {
-    // Deferred, like the official adapter: a transaction that only reads takes no write lock.
+    // Remote: deferred, like the official adapter (a transaction that only reads takes no
+    // write lock). Local: immediate (see Adapter::open).
     client_.transaction_async(
-        TransactionMode::Deferred,
+        options.lock_at_begin ? TransactionMode::Write : TransactionMode::Deferred,
         [reply, options](Outcome<std::shared_ptr<Transaction>> outcome) {
           if (auto* e = std::get_if<Error>(&outcome)) return reply(map_error(*e));
           reply(std::make_shared<AdapterTransaction>(

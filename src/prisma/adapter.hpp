@@ -30,6 +30,9 @@ struct AdapterOptions {
   /// Config::int_mode: how integers reach Prisma (see to_prisma_result). Adapter::open takes it
   /// from the config.
   IntMode int_mode = IntMode::Number;
+  /// Transactions begin IMMEDIATE (take the write lock at once) instead of DEFERRED. Adapter::open
+  /// sets it for local engines (see there).
+  bool lock_at_begin = false;
 };
 
 template <class T>

@@ -98,8 +98,44 @@ void write_stmt(std::string& out, const Statement& s, bool want_rows) {
   out += want_rows ? "true}" : "false}";
 }
 
+/// A condition as Hrana 2 can carry it: `is_autocommit` taken as false (we only use it inside
+/// transactions) and folded away. nullopt: always true.
+std::optional<Condition> fold_v2(const Condition& c, bool& always_false) {
+  always_false = false;
+  switch (c.type) {
+    case Condition::Type::IsAutocommit: always_false = true; return std::nullopt;
+    case Condition::Type::Not: {
+      bool f = false;
+      auto inner = fold_v2(c.conds.at(0), f);
+      if (f) return std::nullopt;                  // not(false): true
+      if (!inner) { always_false = true; return std::nullopt; }  // not(true): false
+      return Condition::negate(std::move(*inner));
+    }
+    case Condition::Type::And:
+    case Condition::Type::Or: {
+      const bool is_and = c.type == Condition::Type::And;
+      Condition out{c.type, 0, {}};
+      for (const auto& sub : c.conds) {
+        bool f = false;
+        auto folded = fold_v2(sub, f);
+        if (is_and && f) { always_false = true; return std::nullopt; }
+        if (!is_and && !f && !folded) return std::nullopt;  // or(..., true)
+        if (folded) out.conds.push_back(std::move(*folded));
+      }
+      if (out.conds.empty()) {
+        if (!is_and) always_false = true;  // or() of only false ones
+        return std::nullopt;
+      }
+      if (out.conds.size() == 1) return std::move(out.conds[0]);
+      return out;
+    }
+    default: return c;
+  }
+}
+
 void write_condition(std::string& out, const Condition& c) {
   switch (c.type) {
+    case Condition::Type::IsAutocommit: out += R"({"type":"is_autocommit"})"; break;
     case Condition::Type::Ok: out += R"({"type":"ok","step":)" + std::to_string(c.step) + "}"; break;
     case Condition::Type::Error: out += R"({"type":"error","step":)" + std::to_string(c.step) + "}"; break;
     case Condition::Type::Not:
@@ -224,6 +260,10 @@ ResultSet read_stmt_result(const element& e) {
     rs.rows_affected = n;
   }
   if (auto rowid = optional_string(o, "last_insert_rowid")) rs.last_insert_rowid = parse_i64(*rowid);
+  // sqld: the primary's frame number after the statement (the replica's read-your-writes).
+  if (auto index = optional_string(o, "replication_index")) {
+    rs.replication_index = static_cast<std::uint64_t>(parse_i64(*index));
+  }
   return rs;
 }
 
@@ -242,8 +282,91 @@ const char* type_name(Request::Type t) {
     case Request::Type::Batch: return "batch";
     case Request::Type::Sequence: return "sequence";
     case Request::Type::Close: return "close";
+    case Request::Type::GetAutocommit: return "get_autocommit";
   }
   return "?";
+}
+
+std::optional<std::uint64_t> read_replication_index(const object& o) {
+  element e;
+  if (o["replication_index"].get(e) || e.is_null()) return std::nullopt;
+  std::uint64_t n = 0;
+  if (!e.get_uint64().get(n)) return n;
+  std::string_view s;
+  if (!e.get_string().get(s)) {
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec == std::errc() && ptr == s.data() + s.size() && !s.empty()) return n;
+  }
+  return std::nullopt;  // not ours to judge: the field is informative
+}
+
+void write_steps(std::string& out, const std::vector<Step>& steps, int version) {
+  out += R"({"steps":[)";
+  for (std::size_t j = 0; j < steps.size(); ++j) {
+    if (j) out.push_back(',');
+    out += "{";
+    if (steps[j].condition) {
+      if (version >= 3) {
+        out += R"("condition":)";
+        write_condition(out, *steps[j].condition);
+        out += ",";
+      } else {
+        bool never = false;
+        auto folded = fold_v2(*steps[j].condition, never);
+        if (never) {
+          out += R"("condition":{"type":"or","conds":[]},)";
+        } else if (folded) {
+          out += R"("condition":)";
+          write_condition(out, *folded);
+          out += ",";
+        }
+      }
+    }
+    out += R"("stmt":)";
+    write_stmt(out, steps[j].stmt, steps[j].want_rows);
+    out += "}";
+  }
+  out += "]}";
+}
+
+/// An ok response's content for `req`; `resp` is the `{"type": ..., ...}` object.
+StreamResult read_response(const object& resp, const Request& req) {
+  StreamResult sr;
+  std::string_view rtype = get_string(resp["type"], "response.type");
+  if (rtype != type_name(req.type)) {
+    proto("response type \"" + std::string(rtype) + "\" does not match request type \"" + type_name(req.type) + "\"");
+  }
+  if (req.type == Request::Type::Execute) {
+    element res;
+    if (resp["result"].get(res)) proto("an execute response without \"result\"");
+    sr.execute = read_stmt_result(res);
+    object res_object;
+    if (!res.get_object().get(res_object)) sr.replication_index = read_replication_index(res_object);
+  } else if (req.type == Request::Type::Batch) {
+    object res;
+    if (resp["result"].get_object().get(res)) proto("a batch response without \"result\"");
+    simdjson::dom::array steps, errors;
+    if (res["step_results"].get_array().get(steps) || res["step_errors"].get_array().get(errors)) {
+      proto("a batch result without step_results / step_errors");
+    }
+    if (steps.size() != req.steps.size() || errors.size() != req.steps.size()) {
+      proto("a batch result with a different number of steps than requested");
+    }
+    for (element s : steps) {
+      if (s.is_null()) sr.batch.step_results.emplace_back();
+      else sr.batch.step_results.emplace_back(read_stmt_result(s));
+    }
+    for (element e : errors) {
+      if (e.is_null()) sr.batch.step_errors.emplace_back();
+      else sr.batch.step_errors.emplace_back(read_error(e));
+    }
+    sr.replication_index = read_replication_index(res);
+  } else if (req.type == Request::Type::GetAutocommit) {
+    bool b = false;
+    if (resp["is_autocommit"].get_bool().get(b)) proto("a get_autocommit response without \"is_autocommit\"");
+    sr.is_autocommit = b;
+  }
+  return sr;
 }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -274,8 +397,54 @@ Request close() {
   r.type = Request::Type::Close;
   return r;
 }
+Request get_autocommit() {
+  Request r;
+  r.type = Request::Type::GetAutocommit;
+  return r;
+}
 
-std::string encode_pipeline(const std::optional<std::string>& baton, const std::vector<Request>& requests) {
+void encode_request(std::string& out, const Request& r, int version) {
+  switch (r.type) {
+    case Request::Type::Execute:
+      out += R"({"type":"execute","stmt":)";
+      write_stmt(out, r.stmt, r.want_rows);
+      out += "}";
+      break;
+    case Request::Type::Batch:
+      out += R"({"type":"batch","batch":)";
+      write_steps(out, r.steps, version);
+      out += "}";
+      break;
+    case Request::Type::Sequence:
+      out += R"({"type":"sequence","sql":)";
+      write_string(out, r.sql);
+      out += "}";
+      break;
+    case Request::Type::Close: out += R"({"type":"close"})"; break;
+    case Request::Type::GetAutocommit:
+      if (version < 3) {
+        throw Error(ErrorKind::Misuse, 0, "HRANA_PROTO_ERROR",
+                    "HRANA_PROTO_ERROR: get_autocommit needs Hrana 3, and the server speaks Hrana 2");
+      }
+      out += R"({"type":"get_autocommit"})";
+      break;
+  }
+}
+
+std::string encode_cursor(const std::optional<std::string>& baton, const std::vector<Step>& steps) {
+  std::string out;
+  out.reserve(256);
+  out += R"({"baton":)";
+  if (baton) write_string(out, *baton);
+  else out += "null";
+  out += R"(,"batch":)";
+  write_steps(out, steps, 3);
+  out += "}";
+  return out;
+}
+
+std::string encode_pipeline(const std::optional<std::string>& baton, const std::vector<Request>& requests,
+                            int version) {
   std::string out;
   out.reserve(256);
   out += R"({"baton":)";
@@ -284,36 +453,7 @@ std::string encode_pipeline(const std::optional<std::string>& baton, const std::
   out += R"(,"requests":[)";
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (i) out.push_back(',');
-    const Request& r = requests[i];
-    switch (r.type) {
-      case Request::Type::Execute:
-        out += R"({"type":"execute","stmt":)";
-        write_stmt(out, r.stmt, r.want_rows);
-        out += "}";
-        break;
-      case Request::Type::Batch:
-        out += R"({"type":"batch","batch":{"steps":[)";
-        for (std::size_t j = 0; j < r.steps.size(); ++j) {
-          if (j) out.push_back(',');
-          out += "{";
-          if (r.steps[j].condition) {
-            out += R"("condition":)";
-            write_condition(out, *r.steps[j].condition);
-            out += ",";
-          }
-          out += R"("stmt":)";
-          write_stmt(out, r.steps[j].stmt, r.steps[j].want_rows);
-          out += "}";
-        }
-        out += "]}}";
-        break;
-      case Request::Type::Sequence:
-        out += R"({"type":"sequence","sql":)";
-        write_string(out, r.sql);
-        out += "}";
-        break;
-      case Request::Type::Close: out += R"({"type":"close"})"; break;
-    }
+    encode_request(out, requests[i], version);
   }
   out += "]}";
   return out;
@@ -350,40 +490,149 @@ PipelineResponse decode_pipeline(std::string_view body, const std::vector<Reques
     } else if (type == "ok") {
       object resp;
       if (ro["response"].get_object().get(resp)) proto("an ok result without \"response\"");
-      std::string_view rtype = get_string(resp["type"], "response.type");
-      if (rtype != type_name(req.type)) {
-        proto("response type \"" + std::string(rtype) + "\" does not match request type \"" +
-              type_name(req.type) + "\"");
-      }
-      if (req.type == Request::Type::Execute) {
-        element res;
-        if (resp["result"].get(res)) proto("an execute response without \"result\"");
-        sr.execute = read_stmt_result(res);
-      } else if (req.type == Request::Type::Batch) {
-        object res;
-        if (resp["result"].get_object().get(res)) proto("a batch response without \"result\"");
-        simdjson::dom::array steps, errors;
-        if (res["step_results"].get_array().get(steps) || res["step_errors"].get_array().get(errors)) {
-          proto("a batch result without step_results / step_errors");
-        }
-        if (steps.size() != req.steps.size() || errors.size() != req.steps.size()) {
-          proto("a batch result with a different number of steps than requested");
-        }
-        for (element s : steps) {
-          if (s.is_null()) sr.batch.step_results.emplace_back();
-          else sr.batch.step_results.emplace_back(read_stmt_result(s));
-        }
-        for (element e : errors) {
-          if (e.is_null()) sr.batch.step_errors.emplace_back();
-          else sr.batch.step_errors.emplace_back(read_error(e));
-        }
-      }
+      sr = read_response(resp, req);
     } else {
       proto("unknown result type \"" + std::string(type) + "\"");
     }
     out.results.push_back(std::move(sr));
   }
   return out;
+}
+
+StreamResult decode_response(std::string_view json, const Request& request) {
+  thread_local simdjson::dom::parser parser;
+  object resp;
+  if (parser.parse(json.data(), json.size()).get_object().get(resp)) proto("a response is not a JSON object");
+  return read_response(resp, request);
+}
+
+CursorDecoder::CursorDecoder(std::size_t steps) {
+  out_.results.resize(1);
+  out_.results[0].batch.step_results.resize(steps);
+  out_.results[0].batch.step_errors.resize(steps);
+}
+
+void CursorDecoder::feed(std::string_view chunk) {
+  // Whole lines are parsed straight from the chunk; only a line cut between chunks is copied.
+  while (!chunk.empty()) {
+    std::size_t nl = chunk.find('\n');
+    if (nl == std::string_view::npos) {
+      pending_.append(chunk);
+      return;
+    }
+    if (pending_.empty()) {
+      line(chunk.substr(0, nl));
+    } else {
+      pending_.append(chunk.substr(0, nl));
+      line(pending_);
+      pending_.clear();
+    }
+    chunk.remove_prefix(nl + 1);
+  }
+}
+
+PipelineResponse CursorDecoder::finish() {
+  if (!pending_.empty()) {
+    line(pending_);
+    pending_.clear();
+  }
+  if (!head_) proto("the cursor response ended before its head");
+  if (open_step_ && !out_.results[0].error) proto("the cursor response ended inside a step");
+  return std::move(out_);
+}
+
+void CursorDecoder::line(std::string_view json) {
+  while (!json.empty() && (json.back() == '\r' || json.back() == ' ')) json.remove_suffix(1);
+  if (json.empty()) return;
+  if (!head_) {
+    thread_local simdjson::dom::parser parser;
+    object root;
+    if (parser.parse(json.data(), json.size()).get_object().get(root)) proto("the cursor head is not a JSON object");
+    out_.baton = optional_string(root, "baton");
+    out_.base_url = optional_string(root, "base_url");
+    head_ = true;
+    return;
+  }
+  entry(json);
+}
+
+void CursorDecoder::entry(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  object o;
+  if (auto err = parser.parse(json.data(), json.size()).get_object().get(o)) {
+    proto(std::string("a cursor entry is not a JSON object (") + simdjson::error_message(err) + ")");
+  }
+  StreamResult& result = out_.results[0];
+  if (result.error) proto("a cursor entry after its fatal error");
+  BatchResult& batch = result.batch;
+  std::string_view type = get_string(o["type"], "entry.type");
+  auto step_of = [&]() -> std::size_t {
+    std::uint64_t step = 0;
+    if (o["step"].get_uint64().get(step) || step >= batch.step_results.size()) proto("a cursor entry with an invalid step");
+    return static_cast<std::size_t>(step);
+  };
+  if (type == "row") {
+    if (!open_step_) proto("a cursor row outside a step");
+    simdjson::dom::array cells;
+    if (o["row"].get_array().get(cells)) proto("a cursor row without \"row\"");
+    Row row;
+    row.reserve(current_.columns.size());
+    for (element cell : cells) row.push_back(read_value(cell));
+    if (row.size() != current_.columns.size()) proto("a row has a different number of cells than columns");
+    current_.rows.push_back(std::move(row));
+  } else if (type == "step_begin") {
+    if (open_step_) proto("a cursor step began inside another");
+    std::size_t step = step_of();
+    if (batch.step_results[step] || batch.step_errors[step]) proto("a cursor step ran twice");
+    current_ = ResultSet{};
+    simdjson::dom::array cols;
+    if (o["cols"].get_array().get(cols)) proto("a cursor step without \"cols\"");
+    for (element c : cols) {
+      object co;
+      if (c.get_object().get(co)) proto("a column must be an object");
+      Column col;
+      if (auto n = optional_string(co, "name")) col.name = *n;
+      if (auto d = optional_string(co, "decltype")) col.decltype_ = *d;
+      current_.columns.push_back(std::move(col));
+    }
+    open_step_ = step;
+  } else if (type == "step_end") {
+    if (!open_step_) proto("a cursor step ended that had not begun");
+    element arc;
+    if (!o["affected_row_count"].get(arc) && !arc.is_null()) {
+      std::int64_t n = 0;
+      if (arc.get_int64().get(n)) proto("invalid affected_row_count");
+      current_.rows_affected = n;
+    }
+    element rowid;
+    if (!o["last_insert_rowid"].get(rowid) && !rowid.is_null()) {
+      std::int64_t n = 0;
+      std::string_view text;
+      if (!rowid.get_string().get(text)) current_.last_insert_rowid = parse_i64(text);
+      else if (!rowid.get_int64().get(n)) current_.last_insert_rowid = n;  // sqld sends a number here
+      else proto("invalid last_insert_rowid");
+    }
+    batch.step_results[*open_step_] = std::move(current_);
+    current_ = ResultSet{};
+    open_step_.reset();
+  } else if (type == "step_error") {
+    std::size_t step = step_of();
+    element e;
+    if (o["error"].get(e)) proto("a step_error entry without \"error\"");
+    batch.step_results[step].reset();
+    batch.step_errors[step] = read_error(e);
+    if (open_step_ == step) {
+      current_ = ResultSet{};
+      open_step_.reset();
+    }
+  } else if (type == "error") {
+    element e;
+    if (o["error"].get(e)) proto("an error entry without \"error\"");
+    result.error = read_error(e);
+  } else if (type == "replication_index") {
+    result.replication_index = read_replication_index(o);
+  }
+  // Unknown entry types are ignored, as unknown fields are.
 }
 
 Error to_error(const HranaError& e) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,8 +11,9 @@
 #include "libsql/result.hpp"
 #include "libsql/value.hpp"
 
-// Hrana 2 over HTTP, JSON form (`POST v2/pipeline`): building request bodies and decoding
-// responses. Protocol brief: docs/hrana.md.
+// Hrana 2 and 3 over HTTP, JSON form (`POST v2/pipeline`, `v3/pipeline`, `v3/cursor`): building
+// request bodies and decoding responses. The messages are those of Hrana over WebSocket too.
+// Protocol brief: docs/hrana.md.
 namespace libsql::detail::hrana {
 
 /// An in-band error: `{"message": ..., "code": ...}`.
@@ -20,14 +22,17 @@ struct HranaError {
   std::string code{};
 };
 
-/// A batch step condition.
+/// A batch step condition. `IsAutocommit` exists only in Hrana 3: encoded for Hrana 2, it is
+/// taken as false (inside a transaction, which is where it is used) and the condition folded.
 struct Condition {
-  enum class Type { Ok, Error, Not, And, Or } type = Type::Ok;
+  enum class Type { Ok, Error, Not, And, Or, IsAutocommit } type = Type::Ok;
   int step = 0;
   std::vector<Condition> conds{};
   static Condition ok(int s) { return {Type::Ok, s, {}}; }
   static Condition error(int s) { return {Type::Error, s, {}}; }
   static Condition negate(Condition c) { return {Type::Not, 0, {std::move(c)}}; }
+  static Condition both(Condition a, Condition b) { return {Type::And, 0, {std::move(a), std::move(b)}}; }
+  static Condition is_autocommit() { return {Type::IsAutocommit, 0, {}}; }
 };
 
 struct Step {
@@ -38,7 +43,7 @@ struct Step {
 
 /// One stream request of a pipeline.
 struct Request {
-  enum class Type { Execute, Batch, Sequence, Close } type = Type::Execute;
+  enum class Type { Execute, Batch, Sequence, Close, GetAutocommit } type = Type::Execute;
   Statement stmt{};         // Execute
   bool want_rows = true;    // Execute
   std::vector<Step> steps{};  // Batch
@@ -49,9 +54,16 @@ Request execute(Statement stmt, bool want_rows = true);
 Request batch(std::vector<Step> steps);
 Request sequence(std::string sql);
 Request close();
+Request get_autocommit();  ///< Hrana 3 only
 
-/// The pipeline request body. Throws Error (Misuse) for a value JSON cannot carry (NaN, ±inf).
-std::string encode_pipeline(const std::optional<std::string>& baton, const std::vector<Request>& requests);
+/// The pipeline request body for Hrana `version` (2 or 3). Throws Error (Misuse) for a value
+/// JSON cannot carry (NaN, ±inf), and for a Hrana 3 request sent as Hrana 2.
+std::string encode_pipeline(const std::optional<std::string>& baton, const std::vector<Request>& requests,
+                            int version = 2);
+/// The `v3/cursor` request body: one batch on the stream `baton` (null opens a new one).
+std::string encode_cursor(const std::optional<std::string>& baton, const std::vector<Step>& steps);
+/// One request as a JSON object, for Hrana over WebSocket (which adds `stream_id`).
+void encode_request(std::string& out, const Request& request, int version);
 
 struct BatchResult {
   std::vector<std::optional<ResultSet>> step_results{};
@@ -63,6 +75,9 @@ struct StreamResult {
   std::optional<HranaError> error{};
   ResultSet execute{};   // Execute
   BatchResult batch{};   // Batch
+  bool is_autocommit = false;  // GetAutocommit
+  /// sqld's replication index after the request (execute, batch), when it sends one.
+  std::optional<std::uint64_t> replication_index{};
 };
 
 struct PipelineResponse {
@@ -75,6 +90,31 @@ struct PipelineResponse {
 /// types. Unknown fields are ignored. Throws Error (Protocol, HRANA_PROTO_ERROR) when the
 /// body is not a valid response.
 PipelineResponse decode_pipeline(std::string_view body, const std::vector<Request>& requests);
+/// One response of a request (the `{"type": "execute", "result": ...}` object), as
+/// `decode_pipeline` reads each ok result; for Hrana over WebSocket.
+StreamResult decode_response(std::string_view json, const Request& request);
+
+/// Reads a `v3/cursor` response as it arrives (newline-separated JSON: the `{baton, base_url}`
+/// head, then entries) into the result a `batch` request of the same steps would have: so a large
+/// result never sits in memory twice (body text and rows). Throws Error (HRANA_PROTO_ERROR) on
+/// a malformed line or entry.
+class CursorDecoder {
+ public:
+  explicit CursorDecoder(std::size_t steps);
+  void feed(std::string_view chunk);
+  /// After the last chunk: the head and one result (an error when the cursor failed).
+  PipelineResponse finish();
+  /// Reads one entry (a line without its newline); for Hrana over WebSocket's fetch_cursor.
+  void entry(std::string_view json);
+
+ private:
+  void line(std::string_view json);
+  std::string pending_{};
+  bool head_ = false;
+  std::optional<std::size_t> open_step_{};
+  ResultSet current_{};
+  PipelineResponse out_{};
+};
 
 /// The same error the local engine would give: Hrana code names (sqld's base codes, its own
 /// SQL_* / ARGS_* codes, other servers' codes) and messages mapped to SQLite extended codes.

@@ -1,12 +1,14 @@
 #include "remote/http_transport.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <utility>
 #include <vector>
 
 #include "core/engine.hpp"
+#include "remote/ca_bundle.hpp"
 #include "remote/curl_handles.hpp"
 
 namespace libsql::detail {
@@ -140,9 +142,11 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
     std::string key = "x-turso-encryption-key: " + t->request.encryption_key;
     h = curl_slist_append(h, key.c_str());
   }
+  for (const std::string& line : t->request.headers) h = curl_slist_append(h, line.c_str());
   t->headers.reset(h);
   curl_easy_setopt(easy, CURLOPT_URL, t->request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  if (t->request.method == "GET") curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  else curl_easy_setopt(easy, CURLOPT_POST, 1L);
   // The body goes through a read callback (not POSTFIELDS) so that a resend needs our seek
   // callback: libcurl resends a request when a reused connection dies before the answer, and
   // for a write outside a transaction that would apply it twice if the server had run it.
@@ -175,16 +179,25 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  set_ca_bundle(easy);
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error_buffer);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION,
                    +[](char* data, size_t size, size_t n, void* user) -> size_t {
-                     static_cast<std::string*>(user)->append(data, size * n);
+                     auto* tr = static_cast<Transfer*>(user);
+                     if (tr->request.on_body) {
+                       long status = 0;
+                       curl_easy_getinfo(tr->easy.get(), CURLINFO_RESPONSE_CODE, &status);
+                       if (status >= 200 && status < 300) {
+                         return tr->request.on_body(std::string_view(data, size * n)) ? size * n : 0;
+                       }
+                     }
+                     tr->response.body.append(data, size * n);
                      return size * n;
                    });
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t->response.body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, t.get());
   Transfer* raw = t.release();
   curl_easy_setopt(easy, CURLOPT_PRIVATE, raw);
   CURLMcode mc = curl_multi_add_handle(static_cast<CURLM*>(multi_), easy);
@@ -211,6 +224,14 @@ void HttpTransport::finish_transfer(Transfer* raw, int code) {
   char* ct = nullptr;
   curl_easy_getinfo(t->easy.get(), CURLINFO_CONTENT_TYPE, &ct);
   if (ct != nullptr) t->response.content_type = ct;
+  if (t->request.keep_response_headers) {
+    for (curl_header* h = curl_easy_nextheader(t->easy.get(), CURLH_HEADER, -1, nullptr); h != nullptr;
+         h = curl_easy_nextheader(t->easy.get(), CURLH_HEADER, -1, h)) {
+      std::string name = h->name;
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      t->response.headers.emplace_back(std::move(name), h->value);
+    }
+  }
   t->done(std::move(t->response));
 }
 

@@ -8,8 +8,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "libsql/client.hpp"
 
@@ -24,12 +27,23 @@ struct HttpRequest {
   /// May libcurl resend the request when a reused connection dies before any byte of the
   /// answer? Only when running it twice cannot change the database (see remote_engine.cpp).
   bool retry_safe = false;
+  /// Extra request header lines, "Name: value" (the replica's gRPC-web metadata). Never logged.
+  std::vector<std::string> headers{};
+  /// "POST" (the default, with `body`) or "GET" (no body).
+  std::string method = "POST";
+  /// Fill HttpResponse::headers (gRPC-web answers errors in the headers).
+  bool keep_response_headers = false;
+  /// When set, a 2xx answer's body goes here as it arrives (not into HttpResponse::body);
+  /// returning false aborts the transfer. Runs on the I/O thread.
+  std::function<bool(std::string_view)> on_body{};
 };
 
 struct HttpResponse {
   long status = 0;
   std::string body{};
   std::string content_type{};
+  /// Response headers (names lower-cased), only when the request asked for them.
+  std::vector<std::pair<std::string, std::string>> headers{};
 };
 
 struct HttpOptions {

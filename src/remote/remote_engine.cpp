@@ -1,6 +1,8 @@
 #include "remote/remote_engine.hpp"
 
-#include <simdjson.h>
+#include <cstdlib>
+
+#include "remote/hrana_http.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -14,7 +16,6 @@ namespace libsql::detail {
 namespace {
 
 using hrana::Condition;
-using hrana::PipelineResponse;
 using hrana::Request;
 using hrana::Step;
 
@@ -39,73 +40,20 @@ Step plain_step(std::string sql, std::optional<Condition> cond) {
   return s;
 }
 
-/// The outcome of a pipeline whose first request's result is all that matters.
-Outcome<Done> done_of(const Outcome<PipelineResponse>& o) {
+/// The outcome of a request list whose first request's result is all that matters.
+Outcome<Done> done_of(const Outcome<StreamReply>& o) {
   if (auto* e = std::get_if<Error>(&o)) return *e;
-  const auto& r = std::get<PipelineResponse>(o);
+  const auto& r = std::get<StreamReply>(o);
   if (r.results[0].error) return hrana::to_error(*r.results[0].error);
   return Done{};
 }
 
-/// A JSON `{"message", "code"}` body, as sqld sends for some HTTP errors.
-std::optional<hrana::HranaError> json_error_body(const std::string& body) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object o;
-  if (parser.parse(body.data(), body.size()).get_object().get(o)) return std::nullopt;
-  std::string_view message;
-  if (o["message"].get_string().get(message)) return std::nullopt;
-  hrana::HranaError e;
-  e.message = std::string(message);
-  std::string_view code;
-  if (!o["code"].get_string().get(code)) e.code = std::string(code);
-  return e;
-}
+/// "Run only while a transaction is open" (Hrana 3; always true on Hrana 2).
+Condition in_transaction() { return Condition::negate(Condition::is_autocommit()); }
 
-/// The reason in an auth failure's body (sqld: `{"error": "Unauthorized: `The JWT has
-/// expired`"}`), or "" when there is none, or when it could carry a secret we sent.
-std::string auth_reason(const std::string& body, const std::vector<std::string>& secrets) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::object o;
-  if (parser.parse(body.data(), body.size()).get_object().get(o)) return "";
-  std::string_view reason;
-  if (o["error"].get_string().get(reason) || reason.empty() || reason.size() > 300) return "";
-  for (const auto& secret : secrets) {
-    if (!secret.empty() && reason.find(secret) != std::string_view::npos) return "";
-  }
-  for (char c : reason) {
-    if (static_cast<unsigned char>(c) < 0x20) return "";
-  }
-  return std::string(reason);
-}
-
-/// An HTTP answer that is not a pipeline response: the error the caller gets. `secrets` (the
-/// token, the encryption key) never appear in it.
-Error http_error(const HttpResponse& r, bool in_stream, const std::vector<std::string>& secrets) {
-  const std::string status = std::to_string(r.status);
-  if (r.status == 401 || r.status == 403) {
-    std::string reason = auth_reason(r.body, secrets);
-    return Error(ErrorKind::Auth, 0, "AUTH_FAILED",
-                 "AUTH_FAILED: the server rejected the credentials (HTTP " + status + ")" +
-                     (reason.empty() ? "" : ": " + reason));
-  }
-  auto json = json_error_body(r.body);
-  if (json && json->code == "STREAM_EXPIRED") {
-    return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
-                 "TRANSACTION_CLOSED: the server ended the transaction: its stream expired (" +
-                     json->message + ")");
-  }
-  if (in_stream && r.status == 400 && r.body.find("baton") != std::string::npos) {
-    return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
-                 "TRANSACTION_CLOSED: the server ended the transaction: " + r.body.substr(0, 200));
-  }
-  if (json) {
-    return Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
-                 "SERVER_ERROR: " + (json->code.empty() ? "" : json->code + ": ") + json->message +
-                     " (HTTP " + status + ")");
-  }
-  std::string text = r.body.substr(0, 200);
-  return Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
-               "SERVER_ERROR: Server returned HTTP status " + status + (text.empty() ? "" : ": " + text));
+/// The server ended the transaction under us: what the caller gets (Prisma: P2028).
+Error server_ended_error(const std::string& why) {
+  return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED", "TRANSACTION_CLOSED: the server ended the transaction: " + why);
 }
 
 /// The first error among a batch's statement steps [first, last), or the TRANSACTION_CLOSED
@@ -141,64 +89,42 @@ Error lane_busy_error(std::chrono::milliseconds waited) {
                    std::to_string(waited.count()) + " ms, the busy timeout)");
 }
 
-/// A pipeline may be resent after a dead connection when a replay cannot apply anything
-/// twice: on a stream, the server refuses a used baton; without one, only plain reads.
-bool retry_safe(const std::optional<std::string>& baton, const std::vector<Request>& requests) {
-  if (baton) return true;
-  for (const auto& r : requests) {
-    switch (r.type) {
-      case Request::Type::Close: break;
-      case Request::Type::Execute:
-        if (!is_plain_read(r.stmt.sql)) return false;
-        break;
-      case Request::Type::Batch:
-        for (const auto& step : r.steps) {
-          if (!is_plain_read(step.stmt.sql)) return false;
-        }
-        break;
-      case Request::Type::Sequence: return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
-std::string pipeline_url_for(const ParsedUrl& url) {
-  std::string base = url.tls ? "https://" : "http://";
-  base += url.host;
-  if (url.port) base += ":" + std::to_string(*url.port);
-  std::string path = url.path.empty() ? "/" : url.path;
-  std::size_t slash = path.rfind('/');
-  path = path.substr(0, slash + 1);  // the base's "directory", as URL resolution does
-  return base + path + "v2/pipeline";
-}
-
-std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Config& config) {
-  HttpOptions options;
-  options.concurrency = config.concurrency > 0 ? config.concurrency : 20;
+std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Config& config, int hrana_version) {
+  HttpHranaOptions options;
+  options.http.concurrency = config.concurrency > 0 ? config.concurrency : 20;
   if (config.timeout.count() > 0) {
-    options.request_timeout = config.timeout;
-    options.connect_timeout = config.timeout;
+    options.http.request_timeout = config.timeout;
+    options.http.connect_timeout = config.timeout;
   }
-  std::string token = url.auth_token ? *url.auth_token : config.auth_token;
-  for (const std::string* header : {static_cast<const std::string*>(&token), &config.remote_encryption_key}) {
+  options.auth_token = url.auth_token ? *url.auth_token : config.auth_token;
+  options.encryption_key = config.remote_encryption_key;
+  for (const std::string* header : {&options.auth_token, &options.encryption_key}) {
     if (header->find_first_of("\r\n") != std::string::npos) {
       throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
                   "URL_INVALID: the auth token or the remote encryption key contains a line break");
     }
   }
-  return std::shared_ptr<RemoteEngine>(new RemoteEngine(pipeline_url_for(url), std::move(token),
-                                                        config.remote_encryption_key, options, config.busy_timeout));
+  options.base = hrana_base_for(url);
+  // A diagnostics switch (benchmarks, bug reports): LIBSQL_HRANA_VERSION=2 or 3 skips the probe.
+  if (hrana_version == 0) {
+    if (const char* forced = std::getenv("LIBSQL_HRANA_VERSION")) {
+      if (std::string_view(forced) == "2") hrana_version = 2;
+      if (std::string_view(forced) == "3") hrana_version = 3;
+    }
+  }
+  options.version = hrana_version;
+  return over(HttpHrana::create(std::move(options)), config.busy_timeout);
 }
 
-RemoteEngine::RemoteEngine(std::string pipeline_url, std::string auth_token, std::string encryption_key,
-                           HttpOptions options, std::chrono::milliseconds lane_wait)
-    : pipeline_url_(std::move(pipeline_url)),
-      auth_token_(std::move(auth_token)),
-      encryption_key_(std::move(encryption_key)),
-      http_(std::make_unique<HttpTransport>(options)),
-      lane_wait_(lane_wait) {}
+std::shared_ptr<RemoteEngine> RemoteEngine::over(std::shared_ptr<HranaConnection> connection,
+                                                 std::chrono::milliseconds lane_wait) {
+  return std::shared_ptr<RemoteEngine>(new RemoteEngine(std::move(connection), lane_wait));
+}
+
+RemoteEngine::RemoteEngine(std::shared_ptr<HranaConnection> connection, std::chrono::milliseconds lane_wait)
+    : conn_(std::move(connection)), lane_wait_(lane_wait) {}
 
 void RemoteEngine::acquire_txn_lane(std::function<void(std::optional<Error>)> granted) {
   std::optional<Error> refused;
@@ -218,7 +144,7 @@ void RemoteEngine::acquire_txn_lane(std::function<void(std::optional<Error>)> gr
   }
   if (id == 0) return granted(std::move(refused));  // never under the lock
   std::weak_ptr<RemoteEngine> weak = weak_from_this();
-  http_->at(std::chrono::steady_clock::now() + lane_wait_, [weak, id] {
+  conn_->at(std::chrono::steady_clock::now() + lane_wait_, [weak, id] {
     if (auto self = weak.lock()) self->lane_wait_expired(id);
   });
 }
@@ -249,14 +175,7 @@ void RemoteEngine::release_txn_lane() {
   next(std::nullopt);
 }
 
-RemoteEngine::~RemoteEngine() {
-  close();
-  // The last reference may go away inside a callback, on the I/O thread, which cannot join
-  // itself: let another thread wait for the loop to end and free the transport.
-  if (http_ && http_->on_io_thread()) {
-    std::thread([http = std::move(http_)]() mutable { http.reset(); }).detach();
-  }
-}
+RemoteEngine::~RemoteEngine() { close(); }
 
 void RemoteEngine::close() {
   if (closed_.exchange(true)) return;
@@ -267,58 +186,53 @@ void RemoteEngine::close() {
     waiting.swap(lane_waiters_);
   }
   for (auto& w : waiting) w.granted(client_closed_error());
-  http_->close();
+  conn_->close();
 }
 
-void RemoteEngine::pipeline(const std::string& url, std::optional<std::string> baton,
-                            std::vector<Request> requests, Callback<PipelineResponse> done) {
-  if (closed_) return deliver(done, Outcome<PipelineResponse>(client_closed_error()));
-  if (no_close_.load()) {
-    std::erase_if(requests, [](const Request& r) { return r.type == Request::Type::Close; });
-  }
-  std::string body;
-  try {
-    body = hrana::encode_pipeline(baton, requests);
-  } catch (const Error& e) {
-    return deliver(done, Outcome<PipelineResponse>(e));
-  }
-  const bool in_stream = baton.has_value();
-  const bool safe = retry_safe(baton, requests);
-  // A weak reference: a pending request must not keep the engine alive.
-  std::weak_ptr<RemoteEngine> weak = weak_from_this();
-  http_->post(HttpRequest{.url = url, .body = std::move(body), .auth_token = auth_token_, .encryption_key = encryption_key_, .content_type = "application/json", .retry_safe = safe},
-              [weak, url, baton, requests = std::move(requests), done, in_stream](Outcome<HttpResponse> outcome) mutable {
-                if (auto* e = std::get_if<Error>(&outcome)) return deliver(done, Outcome<PipelineResponse>(*e));
-                auto& r = std::get<HttpResponse>(outcome);
-                if (r.status < 200 || r.status >= 300) {
-                  // A server without `close` (tursodb) refuses the whole request before running
-                  // any of it: from now on, send no `close`, and resend this one without it.
-                  auto self = weak.lock();
-                  if (self && r.status >= 500 && r.body.find("unknown variant `close`") != std::string::npos &&
-                      !self->no_close_.exchange(true)) {
-                    return self->pipeline(url, std::move(baton), std::move(requests), std::move(done));
-                  }
-                  std::vector<std::string> secrets;
-                  if (self) secrets = {self->auth_token_, self->encryption_key_};
-                  return deliver(done, Outcome<PipelineResponse>(http_error(r, in_stream, secrets)));
-                }
-                try {
-                  deliver(done, Outcome<PipelineResponse>(hrana::decode_pipeline(r.body, requests)));
-                } catch (const Error& e) {
-                  deliver(done, Outcome<PipelineResponse>(e));
-                }
-              });
+void RemoteEngine::one_shot(std::vector<Request> requests, Callback<StreamReply> done) {
+  if (closed_) return deliver(done, Outcome<StreamReply>(client_closed_error()));
+  conn_->open_stream()->send(std::move(requests), std::move(done));
 }
 
 void RemoteEngine::execute(Statement stmt, Callback<ResultSet> done) {
+  // sqld refuses a result larger than its response limit (10 MB by default) in one body with
+  // RESPONSE_TOO_LARGE; a read can then be run again through a cursor (Hrana 3), where the
+  // rows stream in and the limit does not apply. The read changed nothing, so running it again
+  // is safe; results that fit cost one request as before.
+  std::optional<Statement> again;
+  if (is_plain_read(stmt.sql)) again = stmt;
   std::vector<Request> reqs;
   reqs.push_back(hrana::execute(std::move(stmt)));
   reqs.push_back(hrana::close());
-  pipeline(pipeline_url_, std::nullopt, std::move(reqs), [done](Outcome<PipelineResponse> o) {
+  std::weak_ptr<RemoteEngine> weak = weak_from_this();
+  one_shot(std::move(reqs), [weak, done, again = std::move(again)](Outcome<StreamReply> o) mutable {
     if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<ResultSet>(*e));
-    auto& r = std::get<PipelineResponse>(o);
-    if (r.results[0].error) return deliver(done, Outcome<ResultSet>(hrana::to_error(*r.results[0].error)));
+    auto& r = std::get<StreamReply>(o);
+    if (r.results[0].error) {
+      auto self = weak.lock();
+      if (self && again && r.results[0].error->code == "RESPONSE_TOO_LARGE" && self->hrana_version() >= 3) {
+        return self->read_through_cursor(std::move(*again), std::move(done));
+      }
+      return deliver(done, Outcome<ResultSet>(hrana::to_error(*r.results[0].error)));
+    }
     deliver(done, Outcome<ResultSet>(std::move(r.results[0].execute)));
+  });
+}
+
+void RemoteEngine::read_through_cursor(Statement stmt, Callback<ResultSet> done) {
+  if (closed_) return deliver(done, Outcome<ResultSet>(client_closed_error()));
+  std::vector<Step> steps(1);
+  steps[0].stmt = std::move(stmt);
+  auto stream = conn_->open_stream();
+  stream->cursor(std::move(steps), [stream, done](Outcome<StreamReply> o) {
+    // The cursor leaves its stream open: close it (nothing to wait for).
+    if (auto* r = std::get_if<StreamReply>(&o); r && !r->closed) stream->close();
+    if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<ResultSet>(*e));
+    auto& r = std::get<StreamReply>(o);
+    if (r.results[0].error) return deliver(done, Outcome<ResultSet>(hrana::to_error(*r.results[0].error)));
+    auto& b = r.results[0].batch;
+    if (auto e = batch_error(b, 0, 1)) return deliver(done, Outcome<ResultSet>(*e));
+    deliver(done, Outcome<ResultSet>(std::move(*b.step_results[0])));
   });
 }
 
@@ -332,18 +246,20 @@ void RemoteEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
   for (std::size_t i = 0; i < n; ++i) {
     Step s;
     s.stmt = std::move(stmts[i]);
-    s.condition = Condition::ok(static_cast<int>(i));
+    // Hrana 3: and not in autocommit, so that a statement that ended the transaction (a
+    // ROLLBACK in the batch) stops it, as @libsql/client does.
+    s.condition = Condition::both(Condition::ok(static_cast<int>(i)), in_transaction());
     steps.push_back(std::move(s));
   }
-  steps.push_back(plain_step("COMMIT", Condition::ok(static_cast<int>(n))));
+  steps.push_back(plain_step("COMMIT", Condition::both(Condition::ok(static_cast<int>(n)), in_transaction())));
   steps.push_back(plain_step("ROLLBACK", Condition::negate(Condition::ok(static_cast<int>(n + 1)))));
   std::vector<Request> reqs;
   reqs.push_back(hrana::batch(std::move(steps)));
   reqs.push_back(hrana::close());
-  pipeline(pipeline_url_, std::nullopt, std::move(reqs), [done, n](Outcome<PipelineResponse> o) {
+  one_shot(std::move(reqs), [done, n](Outcome<StreamReply> o) {
     using R = std::vector<ResultSet>;
     if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<R>(*e));
-    auto& r = std::get<PipelineResponse>(o);
+    auto& r = std::get<StreamReply>(o);
     if (r.results[0].error) return deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
     auto& b = r.results[0].batch;
     if (auto e = batch_error(b, 0, n + 2, 1, n)) return deliver(done, Outcome<R>(*e));
@@ -364,10 +280,10 @@ void RemoteEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<R
   std::vector<Request> reqs;
   reqs.push_back(hrana::batch(std::move(steps)));
   reqs.push_back(hrana::close());
-  pipeline(pipeline_url_, std::nullopt, std::move(reqs), [done, n](Outcome<PipelineResponse> o) {
+  one_shot(std::move(reqs), [done, n](Outcome<StreamReply> o) {
     using R = std::vector<ResultSet>;
     if (auto* e = std::get_if<Error>(&o)) return deliver(done, Outcome<R>(*e));
-    auto& r = std::get<PipelineResponse>(o);
+    auto& r = std::get<StreamReply>(o);
     if (r.results[0].error) return deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
     auto& b = r.results[0].batch;
     if (auto e = batch_error(b, 0, n, 0, n)) return deliver(done, Outcome<R>(*e));
@@ -394,8 +310,8 @@ void RemoteEngine::execute_script(std::string sql, Callback<Done> done) {
   std::vector<Request> reqs;
   reqs.push_back(hrana::sequence(sql));
   reqs.push_back(hrana::close());
-  pipeline(pipeline_url_, std::nullopt, std::move(reqs),
-           [weak, sql, done, as_steps](Outcome<PipelineResponse> o) {
+  one_shot(std::move(reqs),
+           [weak, sql, done, as_steps](Outcome<StreamReply> o) {
              if (auto* e = std::get_if<Error>(&o)) {
                auto self = weak.lock();
                // The server refused the whole request before running any of it.
@@ -414,25 +330,19 @@ void RemoteEngine::execute_script(std::string sql, Callback<Done> done) {
 class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<RemoteTxn> {
  public:
   RemoteTxn(std::shared_ptr<RemoteEngine> engine, TransactionMode mode, TransactionOptions options, bool holds_lane)
-      : engine_(std::move(engine)), mode_(mode), options_(options), url_(engine_->pipeline_url()), holds_lane_(holds_lane) {}
+      : engine_(std::move(engine)), mode_(mode), options_(options), stream_(engine_->open_stream()), holds_lane_(holds_lane) {}
   RemoteTxn(const RemoteTxn&) = delete;
   RemoteTxn& operator=(const RemoteTxn&) = delete;
 
   ~RemoteTxn() override {
     // Dropped while its stream is open (nobody committed or rolled back): close the stream,
     // which makes the server roll back, instead of leaving it to hold locks until it expires.
-    std::optional<std::string> baton;
-    std::string url;
+    bool open = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!ended_) baton = baton_;
-      url = url_;
+      open = !ended_;
     }
-    if (baton && !engine_->closed()) {
-      std::vector<Request> reqs;
-      reqs.push_back(hrana::close());
-      engine_->pipeline(url, std::move(baton), std::move(reqs), [](Outcome<PipelineResponse>) {});
-    }
+    if (open && !engine_->closed()) stream_->close();
     release_lane();
   }
 
@@ -529,34 +439,40 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
     for (auto& r : rest) reject_now(r.reject);
   }
 
-  /// Sends `requests` on this stream and tracks the baton; `done` gets the response.
-  void send(std::vector<Request> requests, Callback<PipelineResponse> done, bool closing) {
+  /// Sends `requests` (or, with `cursor`, the one batch in them) on this transaction's stream;
+  /// the transaction ends with the stream.
+  void send(std::vector<Request> requests, Callback<StreamReply> done, bool closing, bool cursor = false) {
     auto self = shared_from_this();
-    std::optional<std::string> baton;
-    std::string url;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      baton = baton_;
-      url = url_;
-    }
-    engine_->pipeline(url, baton, std::move(requests), [self, done, closing](Outcome<PipelineResponse> o) {
+    auto on_reply = [self, done, closing](Outcome<StreamReply> o) {
       bool ended = false;
       {
         std::lock_guard<std::mutex> lock(self->mu_);
-        if (auto* r = std::get_if<PipelineResponse>(&o)) {
-          self->baton_ = r->baton;
-          if (r->base_url) self->url_ = *r->base_url + (r->base_url->back() == '/' ? "" : "/") + "v2/pipeline";
-          // No baton back: the server closed the stream, and the transaction with it.
-          if (!r->baton) self->ended_ = true;
+        if (auto* r = std::get_if<StreamReply>(&o)) {
+          if (r->closed) self->ended_ = true;  // the server closed the stream, and the transaction with it
         } else {
-          self->ended_ = true;  // any HTTP failure kills the stream
+          self->ended_ = true;  // any transport or HTTP failure kills the stream
         }
         if (closing) self->ended_ = true;
         ended = self->ended_;
       }
       if (ended) self->release_lane();
       done(std::move(o));
-    });
+    };
+    if (cursor) return stream_->cursor(std::move(requests.front().steps), std::move(on_reply));
+    stream_->send(std::move(requests), std::move(on_reply));
+  }
+
+  /// The server ended the transaction while the stream lives on (sqld's transaction timeout,
+  /// or a statement that rolled it back): close the stream and refuse what follows.
+  void end_on_server() {
+    bool was_open = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      was_open = !ended_;
+      ended_ = true;
+    }
+    if (was_open) stream_->close();
+    release_lane();
   }
 
   /// The steps that open the transaction: BEGIN, preceded by `PRAGMA foreign_keys=OFF` when
@@ -574,9 +490,9 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
     std::vector<Request> reqs;
     const std::size_t n = opening_steps().size();
     reqs.push_back(hrana::batch(opening_steps()));
-    send(std::move(reqs), [this, n, then = std::move(then), fail = std::move(fail)](Outcome<PipelineResponse> o) {
+    send(std::move(reqs), [this, n, then = std::move(then), fail = std::move(fail)](Outcome<StreamReply> o) {
       if (auto* e = std::get_if<Error>(&o)) return fail(*e);
-      auto& r = std::get<PipelineResponse>(o);
+      auto& r = std::get<StreamReply>(o);
       if (r.results[0].error) {
         mark_ended();
         return fail(hrana::to_error(*r.results[0].error));
@@ -593,7 +509,7 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
   void send_sequence(std::string sql, const Callback<Done>& done, const Finish& finish) {
     std::vector<Request> reqs;
     reqs.push_back(hrana::sequence(std::move(sql)));
-    send(std::move(reqs), [done, finish](Outcome<PipelineResponse> o) {
+    send(std::move(reqs), [done, finish](Outcome<StreamReply> o) {
       deliver(done, done_of(o));
       finish();
     }, false);
@@ -614,50 +530,135 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
 
   /// Statements as one batch request; the first call of the transaction carries BEGIN as step 0
   /// and runs its statements only if BEGIN succeeded.
+  /// A call's statements as batch steps; the first call of the transaction opens it first.
+  /// `guarded_begin`: BEGIN runs only if no transaction is open (Hrana 3), for a call sent again.
+  std::vector<Step> statement_steps(std::vector<Statement> stmts, bool with_begin, bool guarded_begin, std::size_t& first) const {
+    std::vector<Step> steps;
+    if (with_begin) {
+      if (guarded_begin) steps.push_back(plain_step(begin_sql(mode_), Condition::is_autocommit()));
+      else steps = opening_steps();
+    }
+    first = steps.size();
+    for (std::size_t i = 0; i < stmts.size(); ++i) {
+      Step s;
+      s.stmt = std::move(stmts[i]);
+      // Each statement only if the previous one succeeded and (Hrana 3) the transaction is
+      // still open on the server: never in autocommit after the server ended it.
+      if (i > 0) s.condition = Condition::both(Condition::ok(static_cast<int>(first + i - 1)), in_transaction());
+      else if (first > 0 && !guarded_begin) s.condition = Condition::both(Condition::ok(static_cast<int>(first - 1)), in_transaction());
+      else s.condition = in_transaction();
+      steps.push_back(std::move(s));
+    }
+    return steps;
+  }
+
+  struct Call {
+    Callback<std::vector<ResultSet>> done;
+    Finish finish;
+    bool with_begin = false;
+    bool guarded_begin = false;
+    std::size_t first = 0;
+    std::size_t n = 0;
+    /// The statements, kept to run them again through a cursor when the result is over the
+    /// server's response limit (reads only, Hrana 3).
+    std::optional<std::vector<Statement>> again{};
+  };
+
+  /// Statements as one batch request; the first call of the transaction carries BEGIN and runs
+  /// its statements only if BEGIN succeeded. A pipeline answers small results fastest (sqld's
+  /// cursors cost it a few ms more); a read whose result sqld refuses as RESPONSE_TOO_LARGE (over
+  /// 10 MB) runs again through a cursor, where the rows stream in (docs/hrana.md).
   void run_statements(std::vector<Statement> stmts, Callback<std::vector<ResultSet>> done) {
     using R = std::vector<ResultSet>;
     enqueue([this, stmts = std::move(stmts), done](Finish finish) mutable {
-      const bool with_begin = !begun_;
-      std::vector<Step> steps;
-      if (with_begin) steps = opening_steps();
-      const std::size_t first = steps.size();
-      const std::size_t n = stmts.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        Step s;
-        s.stmt = std::move(stmts[i]);
-        if (i + first > 0) s.condition = Condition::ok(static_cast<int>(i + first - 1));
-        steps.push_back(std::move(s));
-      }
+      Call call;
+      call.done = done;
+      call.finish = finish;
+      call.with_begin = !begun_;
+      call.n = stmts.size();
+      const bool all_reads = std::all_of(stmts.begin(), stmts.end(), [](const Statement& st) { return is_plain_read(st.sql); });
+      if (all_reads && engine_->hrana_version() >= 3 && options_.foreign_keys) call.again = stmts;
       std::vector<Request> reqs;
-      reqs.push_back(hrana::batch(std::move(steps)));
-      send(std::move(reqs), [this, done, finish, with_begin, first, n](Outcome<PipelineResponse> o) {
-        if (auto* e = std::get_if<Error>(&o)) {
-          deliver(done, Outcome<R>(*e));
-          return finish();
-        }
-        auto& r = std::get<PipelineResponse>(o);
-        if (r.results[0].error) {
-          deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
-          return finish();
-        }
-        auto& b = r.results[0].batch;
-        if (with_begin) {
-          if (auto e = batch_error(b, 0, first)) {
-            mark_ended();  // BEGIN failed: there is no transaction
-            deliver(done, Outcome<R>(*e));
-            return finish();
-          }
-          begun_ = true;
-        }
-        if (auto e = batch_error(b, first, first + n, first, n)) {
-          // A failed statement leaves the transaction open (as locally).
-          deliver(done, Outcome<R>(*e));
-          return finish();
-        }
-        deliver(done, Outcome<R>(take_results(b, first, first + n)));
-        finish();
+      reqs.push_back(hrana::batch(statement_steps(std::move(stmts), call.with_begin, false, call.first)));
+      send(std::move(reqs), [this, call = std::move(call)](Outcome<StreamReply> o) mutable {
+        on_statements(std::move(o), std::move(call));
       }, false);
     }, [done](const Error& e) { deliver(done, Outcome<R>(e)); });
+  }
+
+  static bool too_large(const hrana::StreamResult& r) {
+    if (r.error) return r.error->code == "RESPONSE_TOO_LARGE";
+    return std::any_of(r.batch.step_errors.begin(), r.batch.step_errors.end(),
+                       [](const auto& e) { return e && e->code == "RESPONSE_TOO_LARGE"; });
+  }
+
+  void on_statements(Outcome<StreamReply> o, Call call) {
+    using R = std::vector<ResultSet>;
+    const auto& done = call.done;
+    const auto& finish = call.finish;
+    if (auto* e = std::get_if<Error>(&o)) {
+      deliver(done, Outcome<R>(*e));
+      return finish();
+    }
+    auto& r = std::get<StreamReply>(o);
+    if (call.again && !r.closed && too_large(r.results[0])) {
+      // Again through a cursor. The reads changed nothing; whether the BEGIN sent with them ran
+      // is not known (the whole answer was refused), so the BEGIN is guarded this time.
+      std::vector<Statement> stmts = std::move(*call.again);
+      call.again.reset();
+      call.guarded_begin = call.with_begin;
+      std::vector<Request> reqs;
+      reqs.push_back(hrana::batch(statement_steps(std::move(stmts), call.with_begin, true, call.first)));
+      return send(std::move(reqs), [this, call = std::move(call)](Outcome<StreamReply> o2) mutable {
+        on_statements(std::move(o2), std::move(call));
+      }, false, true);
+    }
+    if (r.results[0].error) {
+      deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
+      return finish();
+    }
+    auto& b = r.results[0].batch;
+    const std::size_t first = call.first;
+    const std::size_t n = call.n;
+    if (call.with_begin) {
+      // A guarded BEGIN skipped (null result, no error) means the transaction was open already.
+      std::optional<Error> e;
+      if (call.guarded_begin) {
+        if (b.step_errors[0]) e = hrana::to_error(*b.step_errors[0]);
+      } else {
+        e = batch_error(b, 0, first);
+      }
+      if (e) {
+        mark_ended();  // BEGIN failed: there is no transaction
+        deliver(done, Outcome<R>(*e));
+        return finish();
+      }
+      begun_ = true;
+    }
+    for (std::size_t i = first; i < first + n; ++i) {
+      if (b.step_errors[i] && b.step_errors[i]->code == "TRANSACTION_TIMEOUT") {
+        // sqld rolled the transaction back (it held the write lock past the server's
+        // transaction timeout) and would run what follows in autocommit: end it here.
+        end_on_server();
+        deliver(done, Outcome<R>(server_ended_error("it held the write lock longer than the server's transaction timeout (" +
+                                                   b.step_errors[i]->message + ")")));
+        return finish();
+      }
+      if (b.step_errors[i]) break;
+      if (!b.step_results[i]) {
+        // Skipped with no error before it: the transaction was no longer open (Hrana 3).
+        end_on_server();
+        deliver(done, Outcome<R>(server_ended_error("it was no longer open when the statement arrived")));
+        return finish();
+      }
+    }
+    if (auto e = batch_error(b, first, first + n, first, n)) {
+      // A failed statement leaves the transaction open (as locally).
+      deliver(done, Outcome<R>(*e));
+      return finish();
+    }
+    deliver(done, Outcome<R>(take_results(b, first, first + n)));
+    finish();
   }
 
   void finish_with(const char* sql, Callback<Done> done) {
@@ -674,7 +675,7 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
       // Back on for whoever uses the server's connection next (closing the stream ends it).
       if (!options_.foreign_keys) reqs.push_back(hrana::execute(Statement("PRAGMA foreign_keys=ON"), false));
       reqs.push_back(hrana::close());
-      send(std::move(reqs), [done, finish](Outcome<PipelineResponse> o) {
+      send(std::move(reqs), [done, finish](Outcome<StreamReply> o) {
         deliver(done, done_of(o));
         finish();
       }, true);
@@ -698,9 +699,8 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
   std::shared_ptr<RemoteEngine> engine_;
   TransactionMode mode_;
   TransactionOptions options_;
+  std::shared_ptr<HranaStream> stream_;
   mutable std::mutex mu_;
-  std::string url_;
-  std::optional<std::string> baton_;
   std::deque<Queued> queue_;
   bool busy_ = false;
   bool ended_ = false;

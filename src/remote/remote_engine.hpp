@@ -13,14 +13,15 @@
 
 #include "core/engine.hpp"
 #include "core/url.hpp"
-#include "remote/hrana_json.hpp"
-#include "remote/http_transport.hpp"
+#include "remote/hrana_stream.hpp"
 
 namespace libsql::detail {
 
-/// Hrana 2 over HTTP (JSON `POST v2/pipeline`). Each call outside a transaction is one
-/// request on a fresh stream, so independent calls run in parallel (up to `concurrency`);
-/// a transaction is one stream whose requests carry its baton, strictly in order.
+/// SQL over Hrana, whatever carries it (a HranaConnection: HTTP today). Each call outside a
+/// transaction is one request on a fresh stream, so independent calls run in parallel (up to
+/// `concurrency`); a transaction is one stream whose requests run strictly in order. On Hrana 3
+/// a transaction's statements run through cursors (rows stream in) and carry `is_autocommit`
+/// guards: a statement never runs outside the transaction the server may have ended.
 ///
 /// Interactive transactions that may write (Deferred, Write) run one at a time per client,
 /// in the order they were asked for (the transaction lane), as they do locally and with the
@@ -31,7 +32,11 @@ namespace libsql::detail {
 /// `busy_timeout`, then fails with SQLITE_BUSY.
 class RemoteEngine final : public Engine, public std::enable_shared_from_this<RemoteEngine> {
  public:
-  static std::shared_ptr<RemoteEngine> open(const ParsedUrl& url, const Config& config);
+  /// `hrana_version`: 2 or 3 to use that version without asking the server, 0 to ask once.
+  static std::shared_ptr<RemoteEngine> open(const ParsedUrl& url, const Config& config, int hrana_version = 0);
+  /// Over a connection made elsewhere (tests, other transports).
+  static std::shared_ptr<RemoteEngine> over(std::shared_ptr<HranaConnection> connection,
+                                            std::chrono::milliseconds lane_wait);
   ~RemoteEngine() override;
 
   void execute(Statement stmt, Callback<ResultSet> done) override;
@@ -45,10 +50,10 @@ class RemoteEngine final : public Engine, public std::enable_shared_from_this<Re
   [[nodiscard]] bool closed() const noexcept override { return closed_.load(); }
   [[nodiscard]] int max_bind_values() const noexcept override { return 32766; }
 
-  /// Sends one pipeline; `done` gets the decoded response or the transport/HTTP error.
-  void pipeline(const std::string& url, std::optional<std::string> baton,
-                std::vector<hrana::Request> requests, Callback<hrana::PipelineResponse> done);
-  [[nodiscard]] const std::string& pipeline_url() const noexcept { return pipeline_url_; }
+  /// A new stream on the engine's connection.
+  [[nodiscard]] std::shared_ptr<HranaStream> open_stream() { return conn_->open_stream(); }
+  /// The Hrana version in use (0 while the server has not said).
+  [[nodiscard]] int hrana_version() const noexcept { return conn_->version(); }
 
   /// Takes the transaction lane: `granted` gets nothing once this caller holds it, or the
   /// error (SQLITE_BUSY after `busy_timeout`, CLIENT_CLOSED) that ends the wait. Runs `granted`
@@ -58,16 +63,15 @@ class RemoteEngine final : public Engine, public std::enable_shared_from_this<Re
   void release_txn_lane();
 
  private:
-  RemoteEngine(std::string pipeline_url, std::string auth_token, std::string encryption_key, HttpOptions options,
-               std::chrono::milliseconds lane_wait);
+  RemoteEngine(std::shared_ptr<HranaConnection> connection, std::chrono::milliseconds lane_wait);
   void lane_wait_expired(std::uint64_t id);
-  std::string pipeline_url_;
-  std::string auth_token_;
-  std::string encryption_key_;  ///< sent as `x-turso-encryption-key`; never in a message
-  std::unique_ptr<HttpTransport> http_;
+  /// Sends `requests` on a fresh stream (they end with its `close`).
+  void one_shot(std::vector<hrana::Request> requests, Callback<StreamReply> done);
+  /// Runs one read on a fresh stream through a cursor, then closes the stream.
+  void read_through_cursor(Statement stmt, Callback<ResultSet> done);
+  std::shared_ptr<HranaConnection> conn_;
   std::atomic<bool> closed_{false};
-  std::atomic<bool> no_close_{false};     // the server does not know the `close` request
-  std::atomic<bool> no_sequence_{false};  // ... nor `sequence` (tursodb)
+  std::atomic<bool> no_sequence_{false};  // the server does not know `sequence` (tursodb)
 
   struct LaneWaiter {
     std::uint64_t id;
@@ -81,8 +85,5 @@ class RemoteEngine final : public Engine, public std::enable_shared_from_this<Re
   std::deque<LaneWaiter> lane_waiters_;
 };
 
-/// `https://h/db` -> `https://h/v2/pipeline`; `https://h/db/` -> `https://h/db/v2/pipeline`
-/// (resolved relative to the base, as @libsql/client does).
-std::string pipeline_url_for(const ParsedUrl& url);
 
 }  // namespace libsql::detail

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "replica/durable_file.hpp"
+#include "replica/libsql_grpc.hpp"
 #include "local/sqlite_handles.hpp"
 
 namespace libsql::detail {
@@ -40,7 +41,9 @@ void create_empty_database(const std::string& path) {
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   DbHandle db(raw);
   if (rc == SQLITE_OK) {
-    rc = sqlite3_exec(db.get(), "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; VACUUM;", nullptr, nullptr, nullptr);
+    // No VACUUM: it would bump the schema cookie to 1, the value the primary's first CREATE
+    // TABLE also gives, and connections would keep the empty schema after that page arrives.
+    rc = sqlite3_exec(db.get(), "PRAGMA page_size=4096; PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr);
   }
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc);
@@ -68,6 +71,17 @@ Error replica_unavailable_error() {
                "REPLICA_RESET: the replica could not be reopened after the server replaced it; "
                "the next sync retries");
 }
+
+/// The primary's replication index after a forwarded write, when the server sent one.
+std::optional<std::uint64_t> replication_index_of(const ResultSet& r) { return r.replication_index; }
+std::optional<std::uint64_t> replication_index_of(const std::vector<ResultSet>& rs) {
+  std::optional<std::uint64_t> highest;
+  for (const ResultSet& r : rs) {
+    if (r.replication_index && (!highest || *r.replication_index > *highest)) highest = r.replication_index;
+  }
+  return highest;
+}
+std::optional<std::uint64_t> replication_index_of(const Done&) { return std::nullopt; }
 
 void default_sync_error(const Error& e) {
   std::fprintf(stderr, "libsql-cpp: background sync failed (will retry): %s\n", e.what());
@@ -113,29 +127,55 @@ std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const C
 
   Config local_config = config;
   local_config.sync_url.clear();
-  TursoSyncOptions sync_options;
-  sync_options.sync_url = config.sync_url;
-  sync_options.auth_token = config.auth_token;
+  HttpOptions http_options;
   if (config.timeout.count() > 0) {
-    sync_options.http.request_timeout = config.timeout;
-    sync_options.http.connect_timeout = config.timeout;
+    http_options.request_timeout = config.timeout;
+    http_options.connect_timeout = config.timeout;
   }
-  auto puller = std::make_unique<TursoSyncClient>(sync_options);
-
+  auto sync_http = std::make_shared<HttpTransport>(http_options);
+  std::unique_ptr<ReplicaPuller> puller;
   bool bootstrapped = false;
-  if (!exists) {
-    // Bootstrap: the whole database, written next to the path and renamed into place before
-    // any connection opens it (the same path as a reset, reset_now()).
-    PullResult first = puller->pull("");
-    write_image(path, first);
-    meta = ReplicaMeta{identity, first.server_revision, 4096};
-    write_replica_meta(path, *meta);
-    bootstrapped = true;
+  try {
+    // The protocol: the one in the metadata, or, for a new replica, the one the server speaks
+    // (probed as the official client does, docs/sync.md, "How the official client picks a protocol").
+    const std::string protocol =
+        meta ? meta->protocol : std::string(detect_sync_protocol(config.sync_url, config.auth_token, sync_http));
+    if (protocol == kProtocolLibsqlGrpc) {
+      LibsqlGrpcOptions options{.sync_url = config.sync_url, .auth_token = config.auth_token, .http = http_options};
+      puller = std::make_unique<LibsqlGrpcPuller>(options, sync_http);
+    } else {
+      TursoSyncOptions options;
+      options.sync_url = config.sync_url;
+      options.auth_token = config.auth_token;
+      options.http = http_options;
+      puller = std::make_unique<TursoSyncPuller>(options, sync_http);
+    }
+    if (!exists) {
+      // Bootstrap: the whole database, collected from the puller's units, written next to the
+      // path and renamed into place before any connection opens it (as a reset, reset_now()).
+      PullResult image;
+      puller->pull(ReplicaPosition{}, [&](PullResult& unit) { merge_unit(image, std::move(unit)); });
+      check_complete_image(image);
+      write_image(path, image);
+      meta = ReplicaMeta{};
+      meta->sync_url = identity;
+      meta->server_revision = image.server_revision;
+      meta->protocol = protocol;
+      meta->log_id = image.log_id;
+      write_replica_meta(path, *meta);
+      bootstrapped = true;
+    }
+  } catch (...) {
+    sync_http->close();
+    throw;
   }
 
   auto engine = std::shared_ptr<ReplicaEngine>(new ReplicaEngine(url, config, std::move(lock), *meta));
   engine->local_config_ = local_config;
+  engine->sync_http_ = std::move(sync_http);
   engine->puller_ = std::move(puller);
+  engine->protocol_ = engine->meta_.protocol;
+  engine->note_position();
   try {
     engine->open_local();
   } catch (...) {
@@ -219,6 +259,7 @@ void ReplicaEngine::close() {
   }
   if (local) local->close();
   if (puller_) puller_->close();
+  if (sync_http_) sync_http_->close();
   injector_.reset();
   lock_.release();
 }
@@ -240,21 +281,42 @@ SyncResult ReplicaEngine::sync_now() {
     injector_.reset();
     open_local();
   }
-  PullResult pulled = puller_->pull(meta_.server_revision);
-  if (pulled.replace_base) return reset_now(pulled);
   SyncResult result;
-  if (!pulled.pages.empty()) {
-    result.frames_synced = injector_->apply(pulled.pages, pulled.db_size_pages).frames;
+  puller_->pull(ReplicaPosition{meta_.server_revision, meta_.log_id},
+                [&](PullResult& unit) { apply_unit(unit, result); });
+  result.revision = meta_.server_revision;
+  return result;
+}
+
+void ReplicaEngine::apply_unit(PullResult& unit, SyncResult& result) {
+  if (unit.replace_base) {
+    SyncResult reset = reset_now(unit);
+    result.frames_synced += reset.frames_synced;
+    return;
+  }
+  if (!unit.pages.empty()) {
+    injector_->apply(unit.pages, unit.db_size_pages);
     injector_->checkpoint_passive();
     injector_->truncate_if_larger(std::uintmax_t{64} << 20);
   }
+  result.frames_synced += unit.frames;
   // Only now, with the pages durable: re-applying after a crash here is harmless.
-  if (pulled.server_revision != meta_.server_revision) {
-    meta_.server_revision = pulled.server_revision;
+  const bool moved = (!unit.server_revision.empty() && unit.server_revision != meta_.server_revision) ||
+                     (!unit.log_id.empty() && unit.log_id != meta_.log_id);
+  if (moved) {
+    if (!unit.server_revision.empty()) meta_.server_revision = unit.server_revision;
+    if (!unit.log_id.empty()) meta_.log_id = unit.log_id;
     write_replica_meta(path_, meta_);
+    note_position();
   }
-  result.revision = meta_.server_revision;
-  return result;
+}
+
+void ReplicaEngine::note_position() {
+  std::int64_t index = -1;
+  if (meta_.protocol == kProtocolLibsqlGrpc && !meta_.server_revision.empty()) {
+    index = static_cast<std::int64_t>(std::stoull(meta_.server_revision));
+  }
+  applied_index_.store(index);
 }
 
 SyncResult ReplicaEngine::reset_now(const PullResult& image) {
@@ -295,7 +357,9 @@ SyncResult ReplicaEngine::reset_now(const PullResult& image) {
     // The pages are durable: the revision may follow (before reopening, so an unreadable
     // schema does not make every later sync reset again).
     meta_.server_revision = image.server_revision;
+    if (!image.log_id.empty()) meta_.log_id = image.log_id;
     write_replica_meta(path_, meta_);
+    note_position();
     open_local();
   } catch (...) {
     finish();
@@ -303,7 +367,7 @@ SyncResult ReplicaEngine::reset_now(const PullResult& image) {
   }
   finish();
   SyncResult result;
-  result.frames_synced = image.pages.size();
+  result.frames_synced = image.frames != 0 ? image.frames : image.pages.size();
   result.revision = meta_.server_revision;
   return result;
 }
@@ -369,6 +433,10 @@ Callback<T> ReplicaEngine::after_write(Callback<T> done) {
   return [weak, done = std::move(done)](Outcome<T> outcome) {
     auto self = weak.lock();
     if (!self || std::holds_alternative<Error>(outcome)) return deliver(done, std::move(outcome));
+    if (auto index = replication_index_of(std::get<T>(outcome))) {
+      // sqld said where the write landed: the replica may already be there.
+      if (self->applied_index_.load() >= static_cast<std::int64_t>(*index)) return deliver(done, std::move(outcome));
+    }
     auto kept = std::make_shared<Outcome<T>>(std::move(outcome));
     auto on_error = self->config_.on_sync_error ? self->config_.on_sync_error : default_sync_error;
     self->sync([done, kept, on_error](Outcome<SyncResult> synced) {

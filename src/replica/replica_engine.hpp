@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "core/url.hpp"
 #include "local/local_engine.hpp"
 #include "remote/remote_engine.hpp"
+#include "replica/puller.hpp"
 #include "replica/replica_meta.hpp"
 #include "replica/turso_sync.hpp"
 #include "replica/wal_injector.hpp"
@@ -21,7 +24,8 @@
 namespace libsql::detail {
 
 /// Embedded replica (docs/sync.md): a local file kept in sync with a remote primary
-/// through Turso Sync's `/pull-updates`. Plain reads run on the local file (the local engine's
+/// through a ReplicaPuller (puller.hpp): libSQL's gRPC-web replication (sqld) or Turso Sync's
+/// `/pull-updates`, chosen at bootstrap as the official client chooses and kept in the metadata. Plain reads run on the local file (the local engine's
 /// readers, or inline); writes, scripts and transactions go to the primary over Hrana, and
 /// with read-your-writes the call returns once the change has been pulled back. Pulled pages
 /// are applied by WAL-frame injection on one sync thread: never two syncs at once.
@@ -57,15 +61,23 @@ class ReplicaEngine final : public Engine, public std::enable_shared_from_this<R
   [[nodiscard]] bool closed() const noexcept override { return closed_.load(); }
   [[nodiscard]] int max_bind_values() const noexcept override { return max_bind_values_; }
 
-  /// After a forwarded write: sync first when read-your-writes is on, then report.
+  /// After a forwarded write: sync first when read-your-writes is on, then report. When the
+  /// result carries the primary's replication index (sqld), the sync is skipped if the replica
+  /// has already reached it.
   template <class T>
   Callback<T> after_write(Callback<T> done);
+  /// The protocol this replica speaks (puller.hpp names).
+  [[nodiscard]] std::string protocol() const { return protocol_; }
 
  private:
   ReplicaEngine(ParsedUrl url, Config config, ReplicaLock lock, ReplicaMeta meta);
   SyncResult sync_now();  // sync thread only
   /// Stop-the-world replacement of the whole replica by `image` (sync thread only).
   SyncResult reset_now(const PullResult& image);
+  /// Applies one unit from the puller and stores its position (sync thread only).
+  void apply_unit(PullResult& unit, SyncResult& result);
+  /// Publishes meta_'s frame number to applied_index_ (sync thread, or open()).
+  void note_position();
   /// Opens the injector and a local engine on path_ (writer `query_only`) and publishes the
   /// engine as local_. Then checks that the schema is readable: REPLICA_SCHEMA_UNREADABLE
   /// (local_ stays set). Sync thread only (or open(), before anyone else sees the engine).
@@ -82,7 +94,11 @@ class ReplicaEngine final : public Engine, public std::enable_shared_from_this<R
   Config local_config_;  // config_ without sync_url: for the LocalEngine
   ReplicaLock lock_;
   ReplicaMeta meta_;  // sync thread only (after open)
-  std::unique_ptr<TursoSyncClient> puller_;
+  std::shared_ptr<HttpTransport> sync_http_;  // the puller's transport (owned here)
+  std::unique_ptr<ReplicaPuller> puller_;
+  std::string protocol_;
+  /// The last frame number applied (libsql-grpc), or -1: read-your-writes compares with it.
+  std::atomic<std::int64_t> applied_index_{-1};
   std::unique_ptr<WalInjector> injector_;  // sync thread only (after open)
   // Swapped by a reset; entry points copy the pointer under a shared lock.
   mutable std::shared_mutex local_mu_;

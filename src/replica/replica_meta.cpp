@@ -21,7 +21,8 @@ namespace libsql::detail {
 namespace {
 
 constexpr std::string_view kFormat = "libsql-cpp-replica";
-constexpr std::string_view kProtocol = "turso-sync";
+constexpr std::string_view kProtocolTurso = "turso-sync";
+constexpr std::string_view kProtocolGrpc = "libsql-grpc";
 constexpr std::int64_t kVersion = 1;
 constexpr std::size_t kMaxMetaSize = std::size_t{64} * 1024;
 
@@ -90,11 +91,15 @@ std::string encode_replica_meta(const ReplicaMeta& meta) {
   std::string out = "{\"format\":";
   append_json_string(out, kFormat);
   out += ",\"version\":" + std::to_string(kVersion) + ",\"protocol\":";
-  append_json_string(out, kProtocol);
+  append_json_string(out, meta.protocol);
   out += ",\"sync_url\":";
   append_json_string(out, meta.sync_url);
   out += ",\"page_size\":" + std::to_string(meta.page_size) + ",\"server_revision\":";
   append_json_string(out, meta.server_revision);
+  if (!meta.log_id.empty()) {
+    out += ",\"log_id\":";
+    append_json_string(out, meta.log_id);
+  }
   out += "}\n";
   return out;
 }
@@ -112,13 +117,25 @@ ReplicaMeta decode_replica_meta(std::string_view text) {
   }
   if (version != kVersion) invalid("unknown format version " + std::to_string(version));
   std::string protocol = required_string(o, "protocol");
-  if (protocol != kProtocol) invalid("the replica uses another sync protocol (\"" + protocol + "\")");
+  if (protocol != kProtocolTurso && protocol != kProtocolGrpc) {
+    invalid("the replica uses an unknown sync protocol (\"" + protocol + "\")");
+  }
   ReplicaMeta meta;
+  meta.protocol = protocol;
+  if (protocol == kProtocolGrpc) {
+    meta.log_id = required_string(o, "log_id");
+    if (meta.log_id.empty()) invalid("\"log_id\" is empty");
+  }
   meta.sync_url = required_string(o, "sync_url");
   meta.server_revision = required_string(o, "server_revision");
   std::int64_t page_size = required_int(o, "page_size");
   if (meta.sync_url.empty()) invalid("\"sync_url\" is empty");
-  if (meta.server_revision.empty()) invalid("\"server_revision\" is empty");
+  if (meta.server_revision.empty() && protocol == kProtocolTurso) invalid("\"server_revision\" is empty");
+  if (protocol == kProtocolGrpc && !meta.server_revision.empty() &&
+      (meta.server_revision.size() > 19 ||
+       meta.server_revision.find_first_not_of("0123456789") != std::string::npos)) {
+    invalid("\"server_revision\" is not a frame number");
+  }
   if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1)) != 0) {
     invalid("\"page_size\" " + std::to_string(page_size) + " is not a SQLite page size");
   }
@@ -183,7 +200,7 @@ void check_replica_meta(const ReplicaMeta& meta, std::string_view sync_url_ident
                     "; remove the local database and its -replica.json to start over");
   }
   if (meta.page_size != kReplicaPageSize) {
-    invalid("page size " + std::to_string(meta.page_size) + ", but Turso Sync pages are " +
+    invalid("page size " + std::to_string(meta.page_size) + ", but replicated pages are " +
             std::to_string(kReplicaPageSize) + " bytes");
   }
 }

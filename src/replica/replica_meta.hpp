@@ -15,7 +15,9 @@
 //     - sync_url: sync_url_identity() of the syncUrl it was bootstrapped from (never a token).
 //     - server_revision: the Turso Sync revision the pages are at (opaque, compared for
 //       equality only); "" never occurs (a pull always returns one).
-//     Unknown keys are ignored; a higher `version` or another `protocol` is refused.
+//     - protocol: "turso-sync" or "libsql-grpc" (then also "log_id", and server_revision
+//       is the last applied frame_no in decimal, "" before the first frame).
+//     Unknown keys are ignored; a higher `version` or an unknown `protocol` is refused.
 //     Written atomically (temp file, fsync, rename, fsync of the directory) and only AFTER
 //     the pulled pages are durable (the WAL sync): a crash may leave the pages ahead of the
 //     revision, which is harmless (the next pull returns whole pages again, docs/sync.md, "Rules that go with it"),
@@ -35,7 +37,11 @@ namespace libsql::detail {
 
 struct ReplicaMeta {
   std::string sync_url{};          ///< sync_url_identity() of the syncUrl
-  std::string server_revision{};   ///< opaque
+  std::string server_revision{};   ///< opaque; "" only for libsql-grpc (no frame yet)
+  /// The sync protocol the replica was bootstrapped with (puller.hpp: "turso-sync",
+  /// "libsql-grpc"); a replica never changes it.
+  std::string protocol = "turso-sync";
+  std::string log_id{};            ///< libsql-grpc: the server log's id (UUID)
   std::uint32_t page_size = static_cast<std::uint32_t>(kReplicaPageSize);
 };
 

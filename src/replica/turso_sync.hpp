@@ -11,6 +11,7 @@
 #include "libsql/client.hpp"
 #include "remote/http_transport.hpp"
 #include "replica/page_image.hpp"
+#include "replica/puller.hpp"
 
 // Turso Sync pull client (docs/sync.md, "Turso Sync"): `POST <syncUrl>/pull-updates` with a
 // protobuf request, answered by a stream of varint-length-delimited protobuf messages.
@@ -68,16 +69,6 @@ struct PullRequest {
 /// The protobuf body of a pull request; fields at their default value are left out.
 std::string encode_pull_request(const PullRequest& request);
 
-/// One pull, decoded: apply all pages as one commit, then store `server_revision`.
-struct PullResult {
-  std::string server_revision{};       ///< opaque; compare only for equality
-  std::uint32_t db_size_pages = 0;     ///< database size after applying, in pages
-  std::vector<PageImage> pages{};      ///< page_no = page_id + 1; ascending, no duplicates
-  /// The server asked to replace the local database with these pages (header field
-  /// apply_mode = REPLACE_BASE) instead of patching it. tursodb 0.7.0 sends it only when a
-  /// client asks for an MVCC log stream, which we never do.
-  bool replace_base = false;
-};
 
 /// Decodes a whole pull-updates response body. Strict: any truncation inside a message,
 /// bad varint, length past the end, missing header, empty or non-UTF-8 revision, page that
@@ -142,6 +133,23 @@ class TursoSyncClient {
   std::uint32_t long_poll_timeout_ms_ = 0;
   bool owns_http_ = false;
   std::shared_ptr<HttpTransport> http_;
+};
+
+/// Turso Sync behind the puller seam: one pull is one unit.
+class TursoSyncPuller final : public ReplicaPuller {
+ public:
+  explicit TursoSyncPuller(const TursoSyncOptions& options, std::shared_ptr<HttpTransport> http = nullptr)
+      : client_(options, std::move(http)) {}
+  [[nodiscard]] std::string_view protocol() const noexcept override { return kProtocolTursoSync; }
+  void pull(const ReplicaPosition& from, const std::function<void(PullResult&)>& apply) override {
+    PullResult r = client_.pull(from.revision);
+    r.frames = r.pages.size();
+    apply(r);
+  }
+  void close() override { client_.close(); }
+
+ private:
+  TursoSyncClient client_;
 };
 
 }  // namespace libsql::detail

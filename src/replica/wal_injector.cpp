@@ -27,7 +27,7 @@ namespace libsql::detail {
 namespace {
 
 // ---- WAL file -------------------------------------------------------------------------------
-constexpr std::uint32_t kWalMagic = 0x377f0682;  // low bit set: checksums over big-endian words
+constexpr std::uint32_t kWalMagic = 0x377f0682;  // checksums over little-endian words; with the low bit set (…83), big-endian
 constexpr std::uint32_t kWalVersion = 3007000;   // also the wal-index version
 constexpr std::size_t kWalHeaderSize = 32;
 constexpr std::size_t kFrameHeaderSize = 24;

@@ -2,7 +2,7 @@
 // target, hrana_decode_fuzz.cpp). Each must accept its input or reject it with its own error
 // type (libsql::Error, or the CLI's CliError), never crash, hang, or read out of bounds
 // (ASan + UBSan). LIBSQL_FUZZ_PARSER picks one parser (url, sql, pull, dotenv, lock, meta,
-// migration); unset, the first byte of the input picks it.
+// migration, grpc); unset, the first byte of the input picks it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -18,12 +18,13 @@
 #include "core/engine.hpp"
 #include "core/url.hpp"
 #include "libsql/client.hpp"
+#include "replica/libsql_grpc.hpp"
 #include "replica/replica_meta.hpp"
 #include "replica/turso_sync.hpp"
 
 namespace {
 
-enum class Parser { Url, Sql, Pull, Dotenv, Lock, Meta, Migration, Count, Any };
+enum class Parser { Url, Sql, Pull, Dotenv, Lock, Meta, Migration, Grpc, Count, Any };
 Parser g_parser = Parser::Any;
 
 void url(std::string_view in) {
@@ -95,6 +96,47 @@ void migration(std::string_view in) {
   (void)libsql::cli::find_transaction_control(in);
 }
 
+/// A gRPC-web answer of the libSQL replication service: the framing and trailer, then each
+/// message as a Hello, a Frames batch (through the commit assembler) and a snapshot Frame.
+void grpc(std::string_view in) {
+  using namespace libsql::detail;
+  try {
+    auto reply = grpc_web::decode_reply(in, {});
+    std::vector<LibsqlFrame> frames;
+    for (std::string_view m : reply.messages) {
+      try {
+        (void)decode_hello(m);
+      } catch (const libsql::Error&) {
+      }
+      try {
+        decode_frames_message(m, frames);
+      } catch (const libsql::Error&) {
+      }
+      try {
+        frames.push_back(decode_frame_message(m));
+      } catch (const libsql::Error&) {
+      }
+    }
+    if (frames.empty()) return;
+    try {
+      CommitAssembler assembler(frames.front().frame_no);
+      for (const auto& f : frames) assembler.add(f);
+      if (assembler.has_committed()) {
+        auto unit = assembler.take_committed();
+        for (const auto& p : unit.pages) {
+          if (p.page_no == 0 || p.page_no > unit.db_size_pages || p.data.size() != kReplicaPageSize) __builtin_trap();
+        }
+      }
+    } catch (const libsql::Error&) {
+    }
+    auto unit = snapshot_unit(frames);
+    for (const auto& p : unit.pages) {
+      if (p.page_no == 0 || p.page_no > unit.db_size_pages) __builtin_trap();
+    }
+  } catch (const libsql::Error&) {
+  }
+}
+
 void run(Parser p, std::string_view in) {
   switch (p) {
     case Parser::Url: return url(in);
@@ -104,6 +146,7 @@ void run(Parser p, std::string_view in) {
     case Parser::Lock: return lock(in);
     case Parser::Meta: return meta(in);
     case Parser::Migration: return migration(in);
+    case Parser::Grpc: return grpc(in);
     default: return;
   }
 }
@@ -111,7 +154,7 @@ void run(Parser p, std::string_view in) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* names[] = {"url", "sql", "pull", "dotenv", "lock", "meta", "migration"};
+  const char* names[] = {"url", "sql", "pull", "dotenv", "lock", "meta", "migration", "grpc"};
   if (const char* want = std::getenv("LIBSQL_FUZZ_PARSER")) {
     for (int i = 0; i < static_cast<int>(Parser::Count); ++i) {
       if (std::strcmp(want, names[i]) == 0) g_parser = static_cast<Parser>(i);

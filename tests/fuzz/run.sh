@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for a bounded time: the Hrana response
-# decoder for `seconds` (default 60), and each parser of parsers_fuzz.cpp for a sixth of it.
+# decoder for `seconds` (default 60), and each parser of parsers_fuzz.cpp for a seventh of it.
 # Usage: tests/fuzz/run.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,8 +12,8 @@ trap 'rm -rf "$work"' EXIT
 cp tests/fuzz/corpus/* "$work/"
 echo "== fuzzing the Hrana response decoder for ${seconds}s"
 build/fuzz/hrana_fuzz -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$work" 2>&1 | tail -n 15
-per_parser=$(( seconds / 6 > 0 ? seconds / 6 : 1 ))
-for parser in url sql pull dotenv lock meta migration; do
+per_parser=$(( seconds / 7 > 0 ? seconds / 7 : 1 ))
+for parser in url sql pull dotenv lock meta migration grpc; do
   dir=$(mktemp -d -p "$work")
   cp tests/fuzz/corpus-parsers/"$parser"/* "$dir/" 2>/dev/null || true
   echo "== fuzzing the $parser parser for ${per_parser}s"

@@ -5,13 +5,13 @@
 // shell's line editing), the exit code and signals. LIBSQL_CPP_CLI points it at another build.
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
-const path = require('node:path')
+const locate = require('../lib/locate.js')
 
-const binary = process.env.LIBSQL_CPP_CLI || path.join(__dirname, '..', 'build', 'libsql-cpp')
-if (!fs.existsSync(binary)) {
+const binary = process.env.LIBSQL_CPP_CLI || locate.find('libsql-cpp')
+if (!binary || !fs.existsSync(binary)) {
   process.stderr.write(
-    `libsql-cpp: the native CLI is missing (looked for ${binary}).\n` +
-      'Build it from the repository with: cmake --preset dev && cmake --build --preset dev\n',
+    (binary ? `libsql-cpp: the native CLI is missing (looked for ${binary}).\n`
+      : `${locate.missingMessage('native CLI', 'libsql-cpp')}\n`),
   )
   process.exit(1)
 }

@@ -1,11 +1,18 @@
 'use strict'
 // Loads the native addon once, for every face (lib/prisma.js, lib/client.js), and gives it the
 // row decoder of its packed results.
-const path = require('node:path')
 const { LibsqlError } = require('./errors.js')
+const locate = require('./locate.js')
 
-const native = require(process.env.LIBSQL_CPP_NATIVE ||
-  path.join(__dirname, '..', 'build', 'libsql_node.node'))
+// The addon is built for Node-API 8 (bindings/node/CMakeLists.txt, NAPI_VERSION).
+const NAPI_NEEDED = 8
+if (!(Number(process.versions.napi) >= NAPI_NEEDED)) {
+  throw new Error(`libsql-cpp: needs Node-API ${NAPI_NEEDED} or later (Node >= 18); this Node has ` +
+    `Node-API ${process.versions.napi}`)
+}
+const addonPath = process.env.LIBSQL_CPP_NATIVE || locate.find('libsql_node.node')
+if (!addonPath) throw new Error(locate.missingMessage('native addon', 'libsql_node.node'))
+const native = require(addonPath)
 
 /**
  * Rows of a large result from the addon's packed form (bindings/node/src/row_pack.hpp): cells in

@@ -115,6 +115,28 @@ TEST(StmtCache, CapacityIsKeptAndLeastRecentlyUsedIsEvictedAndFinalized) {
   EXPECT_EQ(live_statements(db.get()), 0);
 }
 
+TEST(StmtCache, InsertingCachedSqlReplacesTheEntryAndFinalizesTheOldStatement) {
+  DbHandle db = open_memory();
+  StmtCache cache(2);
+  sqlite3_stmt* old_a = cache.insert(sql_n(0), prepare(db.get(), sql_n(0)));
+  sqlite3_stmt* b = cache.insert(sql_n(1), prepare(db.get(), sql_n(1)));
+  sqlite3_stmt* new_a = cache.insert(sql_n(0), prepare(db.get(), sql_n(0)));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(live_statements(db.get()), 2);  // the replaced statement is finalized, not leaked
+  EXPECT_FALSE(is_live(db.get(), old_a));
+  EXPECT_EQ(cache.find(sql_n(0)), new_a);
+  // The replaced entry became the most recently used: 1 is evicted next, and the cache
+  // still holds exactly as many statements as its index knows.
+  EXPECT_EQ(cache.find(sql_n(0)), new_a);
+  cache.insert(sql_n(2), prepare(db.get(), sql_n(2)));
+  EXPECT_EQ(cache.find(sql_n(1)), nullptr);
+  EXPECT_FALSE(is_live(db.get(), b));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(live_statements(db.get()), 2);
+  cache.clear();
+  EXPECT_EQ(live_statements(db.get()), 0);
+}
+
 TEST(StmtCache, ClearFinalizesEverything) {
   DbHandle db = open_memory();
   StmtCache cache(8);

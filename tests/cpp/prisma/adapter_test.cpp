@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
 #include <memory>
 #include <string>
@@ -119,6 +120,37 @@ TEST_F(AdapterTest, TransactionCommitsAndRollbackNeverFails) {
   EXPECT_EQ(std::get<MappedError>(again).kind, "TransactionAlreadyClosed");
   EXPECT_TRUE(std::holds_alternative<Done>(wait<Done>([&](Reply<Done> cb) { tx->rollback(cb); })))
       << "like the official adapter, rollback of a finished transaction is not an error";
+}
+
+// Locally a transaction begins IMMEDIATE: a transaction that reads and then writes waits for
+// another connection's write lock (as another process's would be) at its start, within the busy
+// timeout, then sees that writer's commit. Begun DEFERRED, it started at once, read the old
+// snapshot, and its write failed with SQLITE_BUSY at once: SQLite calls no busy handler when a
+// read transaction upgrades.
+TEST_F(AdapterTest, ALocalTransactionTakesTheWriteLockAtBeginSoReadThenWriteWaitsForOtherWriters) {
+  auto other = Client::open(Config{.url = tmp_.url()});
+  auto holder = other.transaction(TransactionMode::Write);
+  holder.execute("INSERT INTO t (name) VALUES ('other')");
+
+  auto started = std::make_shared<std::promise<Result<std::shared_ptr<AdapterTransaction>>>>();
+  auto begun = started->get_future();
+  adapter_->start_transaction({}, [started](Result<std::shared_ptr<AdapterTransaction>> r) { started->set_value(std::move(r)); });
+  // It cannot have begun while the other connection holds the write lock.
+  EXPECT_EQ(begun.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  holder.commit();
+
+  auto r = begun.get();
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<AdapterTransaction>>(r))
+      << std::get<MappedError>(r).original_message.value_or("");
+  auto tx = std::get<std::shared_ptr<AdapterTransaction>>(r);
+  auto seen = with_rows(wait<PrismaResult>([&](Reply<PrismaResult> cb) { tx->query_raw(q("SELECT count(*) FROM t"), cb); }));
+  ASSERT_TRUE(std::holds_alternative<PrismaResult>(seen));
+  EXPECT_EQ(std::get<PrismaResult>(seen).rows[0][0], Value(std::int64_t{1})) << "the other writer's commit";
+  auto n = wait<std::int64_t>([&](Reply<std::int64_t> cb) { tx->execute_raw(q("INSERT INTO t (name) VALUES ('mine')"), cb); });
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(n)) << std::get<MappedError>(n).original_message.value_or("");
+  EXPECT_TRUE(std::holds_alternative<Done>(wait<Done>([&](Reply<Done> cb) { tx->commit(cb); })));
+  EXPECT_EQ(std::get<PrismaResult>(query(q("SELECT count(*) FROM t"))).rows[0][0], Value(std::int64_t{2}));
+  other.close();
 }
 
 TEST_F(AdapterTest, ErrorsArriveMapped) {

@@ -429,4 +429,118 @@ TEST(HranaEncode, MixedPipelineKeepsRequestOrder) {
   EXPECT_EQ(str(p.root(), "baton"), "tok");
 }
 
+// ---------- Hrana 3: is_autocommit, get_autocommit, cursors ----------
+
+std::string condition_of(const std::string& body) {
+  auto at = body.find("\"condition\":");
+  if (at == std::string::npos) return "";
+  auto end = body.find(",\"stmt\"", at);
+  return body.substr(at + 12, end - at - 12);
+}
+
+std::string one_step(hrana::Condition c, int version) {
+  hrana::Step s;
+  s.stmt = Statement("SELECT 1");
+  s.condition = std::move(c);
+  std::vector<hrana::Step> steps;
+  steps.push_back(std::move(s));
+  std::vector<hrana::Request> reqs;
+  reqs.push_back(hrana::batch(std::move(steps)));
+  return hrana::encode_pipeline(std::nullopt, reqs, version);
+}
+
+TEST(HranaEncode, IsAutocommitIsSentOnHrana3AndFoldedAwayOnHrana2) {
+  using C = hrana::Condition;
+  const C guard = C::both(C::ok(0), C::negate(C::is_autocommit()));
+  EXPECT_EQ(condition_of(one_step(guard, 3)),
+            R"({"type":"and","conds":[{"type":"ok","step":0},{"type":"not","cond":{"type":"is_autocommit"}}]})");
+  EXPECT_EQ(condition_of(one_step(guard, 2)), R"({"type":"ok","step":0})");  // inside a transaction: not(false)
+  EXPECT_EQ(condition_of(one_step(C::negate(C::is_autocommit()), 2)), "");   // always true: no condition
+  EXPECT_EQ(condition_of(one_step(C::is_autocommit(), 2)), R"({"type":"or","conds":[]})");  // never
+  EXPECT_EQ(condition_of(one_step(C::both(C::ok(0), C::is_autocommit()), 2)), R"({"type":"or","conds":[]})");
+  std::vector<hrana::Request> ga;
+  ga.push_back(hrana::get_autocommit());
+  EXPECT_EQ(hrana::encode_pipeline(std::nullopt, ga, 3), R"({"baton":null,"requests":[{"type":"get_autocommit"}]})");
+  EXPECT_THROW(hrana::encode_pipeline(std::nullopt, ga, 2), libsql::Error);
+}
+
+TEST(HranaEncode, CursorBodyCarriesTheBatonAndOneBatch) {
+  std::vector<hrana::Step> steps(1);
+  steps[0].stmt = Statement("SELECT ?", {Value(7)});
+  Parsed p(hrana::encode_cursor(std::string("b1"), steps));
+  std::string_view baton;
+  ASSERT_EQ(p.root()["baton"].get_string().get(baton), simdjson::SUCCESS);
+  EXPECT_EQ(baton, "b1");
+  array a;
+  ASSERT_EQ(p.root()["batch"]["steps"].get_array().get(a), simdjson::SUCCESS);
+  EXPECT_EQ(a.size(), 1u);
+}
+
+// A cursor response as sqld 0.24 sends it (last_insert_rowid a number, replication_index entry).
+const std::string kCursorBody =
+    "{\"baton\":\"B2\",\"base_url\":null}\n"
+    "{\"type\":\"step_begin\",\"step\":0,\"cols\":[{\"name\":\"x\",\"decltype\":\"INTEGER\"},{\"name\":\"s\",\"decltype\":null}]}\n"
+    "{\"type\":\"row\",\"row\":[{\"type\":\"integer\",\"value\":\"-9223372036854775808\"},{\"type\":\"text\",\"value\":\"a\\nb\"}]}\n"
+    "{\"type\":\"row\",\"row\":[{\"type\":\"float\",\"value\":2.5},{\"type\":\"blob\",\"base64\":\"AP8\"}]}\n"
+    "{\"type\":\"step_end\",\"affected_row_count\":0,\"last_insert_rowid\":null}\n"
+    "{\"type\":\"step_error\",\"step\":1,\"error\":{\"message\":\"no such column: nope\",\"code\":\"SQL_INPUT_ERROR\"}}\n"
+    "{\"type\":\"step_begin\",\"step\":3,\"cols\":[]}\n"
+    "{\"type\":\"step_end\",\"affected_row_count\":1,\"last_insert_rowid\":42}\n"
+    "{\"type\":\"replication_index\",\"replication_index\":7}\n";
+
+TEST(HranaCursor, DecodesTheSameWhateverTheChunkBoundaries) {
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}, kCursorBody.size()}) {
+    hrana::CursorDecoder d(4);
+    for (std::size_t at = 0; at < kCursorBody.size(); at += chunk) d.feed(std::string_view(kCursorBody).substr(at, chunk));
+    auto r = d.finish();
+    ASSERT_EQ(r.baton, std::optional<std::string>("B2"));
+    ASSERT_EQ(r.results.size(), 1u);
+    const auto& b = r.results[0].batch;
+    ASSERT_TRUE(b.step_results[0].has_value());
+    ASSERT_EQ(b.step_results[0]->rows.size(), 2u);
+    EXPECT_EQ(b.step_results[0]->rows[0][0], Value(std::numeric_limits<std::int64_t>::min()));
+    EXPECT_EQ(b.step_results[0]->rows[0][1], Value("a\nb"));
+    EXPECT_EQ(b.step_results[0]->rows[1][0], Value(2.5));
+    EXPECT_EQ(b.step_results[0]->columns[0].decltype_, "INTEGER");
+    EXPECT_FALSE(b.step_results[1].has_value());
+    ASSERT_TRUE(b.step_errors[1].has_value());
+    EXPECT_EQ(b.step_errors[1]->code, "SQL_INPUT_ERROR");
+    EXPECT_FALSE(b.step_results[2].has_value());  // skipped
+    EXPECT_FALSE(b.step_errors[2].has_value());
+    ASSERT_TRUE(b.step_results[3].has_value());
+    EXPECT_EQ(b.step_results[3]->last_insert_rowid, 42);
+    EXPECT_EQ(b.step_results[3]->rows_affected, 1);
+    EXPECT_EQ(r.results[0].replication_index, std::optional<std::uint64_t>(7));
+  }
+}
+
+TEST(HranaCursor, AFatalErrorEntryIsTheResultsError) {
+  hrana::CursorDecoder d(1);
+  d.feed("{\"baton\":null,\"base_url\":null}\n{\"type\":\"error\",\"error\":{\"message\":\"boom\",\"code\":\"X\"}}\n");
+  auto r = d.finish();
+  ASSERT_TRUE(r.results[0].error.has_value());
+  EXPECT_EQ(r.results[0].error->message, "boom");
+}
+
+TEST(HranaCursor, MalformedOrTruncatedBodiesAreProtocolErrors) {
+  auto fails = [](const std::string& body, std::size_t steps) {
+    try {
+      hrana::CursorDecoder d(steps);
+      d.feed(body);
+      d.finish();
+      return std::string();
+    } catch (const libsql::Error& e) {
+      return e.code_name();
+    }
+  };
+  EXPECT_EQ(fails("", 1), "HRANA_PROTO_ERROR");                   // no head
+  EXPECT_EQ(fails("{\"baton\":null}\n{nope\n", 1), "HRANA_PROTO_ERROR");
+  EXPECT_EQ(fails("{\"baton\":null}\n{\"type\":\"row\",\"row\":[]}\n", 1), "HRANA_PROTO_ERROR");  // row outside a step
+  EXPECT_EQ(fails("{\"baton\":null}\n{\"type\":\"step_begin\",\"step\":5,\"cols\":[]}\n", 1), "HRANA_PROTO_ERROR");
+  EXPECT_EQ(fails("{\"baton\":null}\n{\"type\":\"step_begin\",\"step\":0,\"cols\":[]}\n", 1), "HRANA_PROTO_ERROR");  // cut mid-step
+  EXPECT_EQ(fails("{\"baton\":null}\n{\"type\":\"step_begin\",\"step\":0,\"cols\":[{\"name\":\"a\"}]}\n"
+                  "{\"type\":\"row\",\"row\":[]}\n", 1), "HRANA_PROTO_ERROR");  // wrong cell count
+  EXPECT_EQ(fails("{\"baton\":null}\n{\"type\":\"future_entry\"}\n", 1), "");  // unknown entries are ignored
+}
+
 }  // namespace

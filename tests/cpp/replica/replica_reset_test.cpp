@@ -188,6 +188,8 @@ class ReplicaReset : public testing::Test {
     ASSERT_GT(old_.pages.size(), 10u);
     ASSERT_LT(new_.pages.size(), old_.pages.size());
     server_ = std::make_unique<CannedServer>([this](const std::string& path, const std::string& req) {
+      // Neither Turso Cloud's /info nor gRPC-web: the protocol probe picks Turso Sync.
+      if (path == "/info" || path.rfind("/wal_log.", 0) == 0) return http_response(404, "", "text/plain");
       if (path != "/pull-updates") return http_response(200, R"({"baton":null,"base_url":null,"results":[]})", "application/json");
       if (req.empty()) return http_response(200, image_body("r1", old_, false), "application/protobuf");
       if (req.find("r1") != std::string::npos) return http_response(200, image_body("r2", new_, true), "application/protobuf");
