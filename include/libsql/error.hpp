@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -27,11 +29,21 @@ class Error : public std::runtime_error {
   [[nodiscard]] int primary_code() const noexcept { return code_ & 0xff; }
   /// "SQLITE_CONSTRAINT_UNIQUE", "URL_INVALID", "CLIENT_CLOSED", ...
   [[nodiscard]] const std::string& code_name() const noexcept { return code_name_; }
+  /// Batches and statement sequences: the zero-based index of the statement that failed (or
+  /// was not run because the transaction had ended); empty for other errors.
+  [[nodiscard]] std::optional<std::size_t> statement_index() const noexcept { return statement_index_; }
+  /// This error, marked as the failure of the batch's statement `index`.
+  [[nodiscard]] Error at_statement(std::size_t index) const {
+    Error e = *this;
+    e.statement_index_ = index;
+    return e;
+  }
 
  private:
   ErrorKind kind_;
   int code_;
   std::string code_name_;
+  std::optional<std::size_t> statement_index_;
 };
 
 /// Name of a SQLite (extended) result code: 2067 -> "SQLITE_CONSTRAINT_UNIQUE";

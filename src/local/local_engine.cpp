@@ -77,6 +77,15 @@ void complete(const Callback<T>& done, F&& body) noexcept {
   deliver_deferred(done, std::move(outcome));
 }
 
+/// Statement `i` of a batch or sequence; its error names it (Error::statement_index).
+ResultSet execute_nth(Connection& c, const std::vector<Statement>& stmts, std::size_t i, bool read_only = false) {
+  try {
+    return c.execute(stmts[i], read_only);
+  } catch (const Error& e) {
+    throw e.at_statement(i);
+  }
+}
+
 const char* begin_sql(TransactionMode mode) {
   return mode == TransactionMode::Write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
 }
@@ -103,11 +112,12 @@ std::vector<ResultSet> run_batch(Connection& c, const std::vector<Statement>& st
   std::vector<ResultSet> results;
   results.reserve(stmts.size());
   try {
-    for (const auto& s : stmts) {
-      results.push_back(c.execute(s, mode == TransactionMode::Read));
+    for (std::size_t i = 0; i < stmts.size(); ++i) {
+      results.push_back(execute_nth(c, stmts, i, mode == TransactionMode::Read));
       if (c.autocommit()) {
         throw Error(ErrorKind::Misuse, 0, "TRANSACTION_CONTROL",
-                    "TRANSACTION_CONTROL: a statement in the batch ended its transaction");
+                    "TRANSACTION_CONTROL: a statement in the batch ended its transaction")
+            .at_statement(i);
       }
     }
     c.exec("COMMIT");
@@ -296,7 +306,9 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
       complete<std::vector<ResultSet>>(done, [&] {
         std::vector<ResultSet> out;
         out.reserve(stmts.size());
-        for (const auto& s : stmts) out.push_back(c->execute(s, mode_ == TransactionMode::Read));
+        for (std::size_t i = 0; i < stmts.size(); ++i) {
+          out.push_back(execute_nth(*c, stmts, i, mode_ == TransactionMode::Read));
+        }
         return out;
       });
       note_autocommit(*c);
@@ -468,10 +480,10 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
       return rs;
     });
   };
-  if (!readers_ || !may_be_read(stmt.sql)) return post_writer(std::move(on_writer));
+  if (!readers_ || !may_be_read(stmt.sql) || behind_write()) return post_writer(std::move(on_writer));
   // A reader prepares it; sqlite3_stmt_readonly decides. A statement that writes after all
   // (WITH ... DELETE, a SELECT calling a writing function) goes on to the writer.
-  readers_->post([writer = writer_->queue(), fast = fast_, stmt = std::move(stmt), done,
+  readers_->post([writer = writer_->queue(), writes = writes_, fast = fast_, stmt = std::move(stmt), done,
                   on_writer = std::move(on_writer)](Connection* c) mutable {
     if (c == nullptr) return deliver_deferred(done, Outcome<ResultSet>(client_closed_error()));
     sqlite3_stmt* prepared = nullptr;
@@ -481,7 +493,12 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
       return deliver_deferred(done, Outcome<ResultSet>(e));
     }
     if (!sqlite3_stmt_readonly(prepared) || is_transaction_control(stmt.sql)) {
-      return writer->post(std::move(on_writer));  // files only: no gate
+      writes->fetch_add(1, std::memory_order_acq_rel);  // files only: no gate
+      return writer->post([writes, on_writer = std::move(on_writer)](Connection* w) {
+        DeferredDelivery deferred;  // destroyed last: the caller hears of it once it is counted out
+        on_writer(w);
+        writes->fetch_sub(1, std::memory_order_acq_rel);
+      });
     }
     complete<ResultSet>(done, [&] {
       const auto start = fast->start();
@@ -492,8 +509,19 @@ void LocalEngine::execute(Statement stmt, Callback<ResultSet> done) {
   });
 }
 
-void LocalEngine::post_writer(LaneTask task) {
-  if (!gate_) return writer_->post(std::move(task));
+void LocalEngine::post_writer(LaneTask task, bool counted) {
+  if (!gate_ && !counted) return writer_->post(std::move(task));
+  if (!gate_) {
+    writes_->fetch_add(1, std::memory_order_acq_rel);
+    return writer_->post([writes = writes_, task = std::move(task)](Connection* c) {
+      // Destroyed last: the caller hears of the write once it is counted out (a read it makes
+      // next need not queue behind it). Tasks deliver through noexcept paths (complete/deliver):
+      // the count always comes down.
+      DeferredDelivery deferred;
+      task(c);
+      writes->fetch_sub(1, std::memory_order_acq_rel);
+    });
+  }
   gate_->pending.fetch_add(1, std::memory_order_acq_rel);
   writer_->post([gate = gate_, task = std::move(task)](Connection* c) {
     DeferredDelivery deferred;  // destroyed last: completions go out once the gate is free
@@ -503,8 +531,13 @@ void LocalEngine::post_writer(LaneTask task) {
   });
 }
 
+bool LocalEngine::behind_write() const noexcept {
+  return writes_->load(std::memory_order_acquire) != 0;
+}
+
 bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {
   if (closed_ || !fast_->contains(stmt.sql)) return false;
+  if (!gate_ && behind_write()) return false;  // a file: a write made earlier has not finished
   std::unique_lock<std::mutex> file_lock;
   std::unique_lock<std::recursive_mutex> memory_lock;
   if (gate_) {
@@ -565,7 +598,7 @@ void LocalEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
     if (c == nullptr) return deliver_deferred(done, Outcome<std::vector<ResultSet>>(client_closed_error()));
     complete<std::vector<ResultSet>>(done, [&] { return run_batch(*c, stmts, mode); });
   };
-  if (mode == TransactionMode::Read && readers_) return readers_->post(std::move(task));
+  if (mode == TransactionMode::Read && readers_ && !behind_write()) return readers_->post(std::move(task));
   post_writer(std::move(task));
 }
 
@@ -589,7 +622,7 @@ void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<Re
       std::vector<ResultSet> out;
       out.reserve(stmts.size());
       try {
-        for (const auto& st : stmts) out.push_back(c->execute(st));
+        for (std::size_t i = 0; i < stmts.size(); ++i) out.push_back(execute_nth(*c, stmts, i));
       } catch (...) {
         rollback_quietly(*c);
         throw;
@@ -609,8 +642,15 @@ void LocalEngine::begin(TransactionMode mode, TransactionOptions options,
     std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
     sessions_.push_back(txn);
   }
-  if (mode == TransactionMode::Read && readers_) return readers_->post([txn](Connection* c) { txn->serve(c); });
-  post_writer([txn](Connection* c) { txn->serve(c); });
+  if (mode == TransactionMode::Read && readers_) {
+    if (!behind_write()) return readers_->post([txn](Connection* c) { txn->serve(c); });
+    // After the writes made before it: a hop through the writer lane, then a reader.
+    return post_writer([readers = readers_->queue(), txn](Connection* c) {
+      if (c == nullptr) return txn->serve(nullptr);
+      readers->post([txn](Connection* r) { txn->serve(r); });
+    }, false);
+  }
+  post_writer([txn](Connection* c) { txn->serve(c); }, false);
 }
 
 void LocalEngine::close() {

@@ -41,10 +41,18 @@ class LocalEngine final : public Engine {
  private:
   LocalEngine(std::unique_ptr<Lane> writer, std::unique_ptr<Lane> readers, int max_bind_values,
               const InlineTiming& timing);
-  /// Posts to the writer lane; for `:memory:` each task holds the connection's gate.
-  void post_writer(LaneTask task);
+  /// Posts to the writer lane; for `:memory:` each task holds the connection's gate. On a
+  /// file, a task that may write counts in `writes_` until it has finished (`counted`; an
+  /// interactive transaction does not count: it may stay open while the caller reads).
+  void post_writer(LaneTask task, bool counted = true);
+  /// A read that must not overtake a write posted before it: false when no write is pending.
+  [[nodiscard]] bool behind_write() const noexcept;
   std::unique_ptr<Lane> writer_;
   std::unique_ptr<Lane> readers_;  // null for :memory:
+  // Files: writes posted to the writer lane and not finished. While one is pending, reads go to
+  // the writer lane behind it (and skip the inline path), so a read made after a write sees it
+  // even when the caller did not wait for the write (calls run in the order made).
+  std::shared_ptr<std::atomic<std::size_t>> writes_ = std::make_shared<std::atomic<std::size_t>>(0);
   int max_bind_values_;
   std::atomic<bool> closed_{false};
   std::mutex sessions_mu_;

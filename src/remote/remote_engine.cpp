@@ -51,13 +51,19 @@ Error server_ended_error(const std::string& why) {
 }
 
 /// The first error among a batch's statement steps [first, last), or the TRANSACTION_CLOSED
-/// error of a step that was skipped.
-std::optional<Error> batch_error(const hrana::BatchResult& b, std::size_t first, std::size_t last) {
+/// error of a step that was skipped. Steps [stmt_first, stmt_first + stmt_count) are the
+/// caller's statements: their errors carry the statement's index (Error::statement_index).
+std::optional<Error> batch_error(const hrana::BatchResult& b, std::size_t first, std::size_t last,
+                                 std::size_t stmt_first = 0, std::size_t stmt_count = 0) {
+  auto indexed = [&](Error e, std::size_t i) {
+    return i >= stmt_first && i - stmt_first < stmt_count ? e.at_statement(i - stmt_first) : e;
+  };
   for (std::size_t i = first; i < last; ++i) {
-    if (b.step_errors[i]) return hrana::to_error(*b.step_errors[i]);
+    if (b.step_errors[i]) return indexed(hrana::to_error(*b.step_errors[i]), i);
     if (!b.step_results[i]) {
-      return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
-                   "TRANSACTION_CLOSED: the statement was not executed because the transaction ended");
+      return indexed(Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
+                           "TRANSACTION_CLOSED: the statement was not executed because the transaction ended"),
+                     i);
     }
   }
   return std::nullopt;
@@ -250,7 +256,7 @@ void RemoteEngine::batch(std::vector<Statement> stmts, TransactionMode mode,
     auto& r = std::get<StreamReply>(o);
     if (r.results[0].error) return deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
     auto& b = r.results[0].batch;
-    if (auto e = batch_error(b, 0, n + 2)) return deliver(done, Outcome<R>(*e));
+    if (auto e = batch_error(b, 0, n + 2, 1, n)) return deliver(done, Outcome<R>(*e));
     deliver(done, Outcome<R>(take_results(b, 1, n + 1)));
   });
 }
@@ -274,7 +280,7 @@ void RemoteEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<R
     auto& r = std::get<StreamReply>(o);
     if (r.results[0].error) return deliver(done, Outcome<R>(hrana::to_error(*r.results[0].error)));
     auto& b = r.results[0].batch;
-    if (auto e = batch_error(b, 0, n)) return deliver(done, Outcome<R>(*e));
+    if (auto e = batch_error(b, 0, n, 0, n)) return deliver(done, Outcome<R>(*e));
     deliver(done, Outcome<R>(take_results(b, 0, n)));
   });
 }
@@ -640,7 +646,7 @@ class RemoteTxn final : public TxnSession, public std::enable_shared_from_this<R
         return finish();
       }
     }
-    if (auto e = batch_error(b, first, first + n)) {
+    if (auto e = batch_error(b, first, first + n, first, n)) {
       // A failed statement leaves the transaction open (as locally).
       deliver(done, Outcome<R>(*e));
       return finish();

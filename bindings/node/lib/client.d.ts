@@ -49,9 +49,10 @@ export interface Client {
   transaction(mode?: TransactionMode): Promise<Transaction>
   executeMultiple(sql: string): Promise<void>
   sync(): Promise<Replicated>
-  /** Not implemented yet: rejects with a LibsqlError (code NOT_IMPLEMENTED). */
+  /** Closes the database (if open) and opens it again, as the official; usable after close(). */
   reconnect(): Promise<void>
-  close(): void
+  /** `closed` turns true at once; the promise resolves once the files are released. */
+  close(): Promise<void>
   readonly closed: boolean
   protocol: 'http' | 'ws' | 'file'
 }

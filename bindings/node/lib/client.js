@@ -72,23 +72,30 @@ function normalizeAll(stmts) {
 const closedError = () => new LibsqlError('The client is closed', 'CLIENT_CLOSED')
 const txClosedError = () => new LibsqlError('The transaction is closed', 'TRANSACTION_CLOSED')
 
-/** A batch failure as the official's LibsqlBatchError (the failing statement's index is not known here). */
+/**
+ * A batch failure as the official's LibsqlBatchError, whose `statementIndex` is the zero-based
+ * index of the statement that failed (the engine marks it). A batch that failed as a whole
+ * (BEGIN, COMMIT, a server refusing the request) stays a LibsqlError, as with the official.
+ */
 function batchError(e) {
-  if (!(e instanceof LibsqlError)) return e
+  if (!(e instanceof LibsqlError) || e instanceof LibsqlBatchError || e.statementIndex === undefined) return e
   const message = e.code !== undefined && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message
-  return new LibsqlBatchError(message, undefined, e.code, e.extendedCode, e.rawCode, e.cause)
+  return new LibsqlBatchError(message, e.statementIndex, e.code, e.extendedCode, e.rawCode, e.cause)
 }
 
 class Transaction {
   #tx
   #closed = false
   #client
-  constructor(tx, client) {
+  #generation
+  constructor(tx, client, generation) {
     this.#tx = tx
     this.#client = client
+    this.#generation = generation
   }
+  /** Closed by commit/rollback/close, or with its client (close(), or reconnect() since). */
   get closed() {
-    return this.#closed || this.#client.closed
+    return this.#closed || this.#client.closed || this.#client[kGeneration] !== this.#generation
   }
   #check() {
     if (this.closed) throw txClosedError()
@@ -128,14 +135,31 @@ class Transaction {
   }
 }
 
+const kGeneration = Symbol('generation')
+
+/** Opens the native client in the background (a thread): the first call waits for it. */
+function openNative(config) {
+  const opening = call(native.clientOpen, config)
+  opening.catch(() => {}) // reported by the first call
+  return opening
+}
+
+/** Closes an opened (or still opening) native client; resolves once its files are released. */
+function closeNative(opening) {
+  return opening.then((h) => call(native.clientClose, h), () => {}).then(() => {}, () => {})
+}
+
 class Client {
+  #config
   #native
   #closed = false
+  #closing = Promise.resolve()
+  [kGeneration] = 0
   protocol
   constructor(config) {
     this.protocol = native.clientCheckConfig(config).protocol
-    this.#native = call(native.clientOpen, config)
-    this.#native.catch(() => {}) // reported by the first call
+    this.#config = { ...config }
+    this.#native = openNative(this.#config)
   }
   get closed() {
     return this.#closed
@@ -159,7 +183,7 @@ class Client {
   }
   async migrate(stmts) {
     const h = await this.#handle()
-    const tx = new Transaction(await call(native.clientTransaction, h, 'deferred', false), this)
+    const tx = new Transaction(await call(native.clientTransaction, h, 'deferred', false), this, this[kGeneration])
     try {
       const results = await tx.batch(stmts)
       await tx.commit()
@@ -170,7 +194,8 @@ class Client {
   }
   async transaction(mode = 'write') {
     const h = await this.#handle()
-    return new Transaction(await call(native.clientTransaction, h, mode), this)
+    const generation = this[kGeneration]
+    return new Transaction(await call(native.clientTransaction, h, mode), this, generation)
   }
   async executeMultiple(sql) {
     const h = await this.#handle()
@@ -180,13 +205,31 @@ class Client {
     const h = await this.#handle()
     return call(native.clientSync, h)
   }
+  /**
+   * As the official: closes the database (unless already closed) and opens it again; the
+   * client is usable again, even after close(). Transactions of the old connection are closed.
+   * Resolves once the new connection is open (or rejects with its open error).
+   */
   async reconnect() {
-    throw new LibsqlError('reconnect() is not implemented by libsql-cpp yet', 'NOT_IMPLEMENTED')
+    if (!this.#closed) this.#closing = closeNative(this.#native)
+    await this.#closing
+    this[kGeneration]++
+    this.#native = openNative(this.#config)
+    this.#closed = false
+    await this.#native
   }
+  /**
+   * Closes the client: `closed` is true at once and every later call rejects with
+   * CLIENT_CLOSED (as the official). Closing waits for statements already running, and an
+   * open still in flight, off the JS thread: the files are released when the returned promise
+   * resolves (the official's close() returns nothing; awaiting ours is optional).
+   */
   close() {
-    if (this.#closed) return
-    this.#closed = true
-    this.#native.then((h) => native.clientClose(h), () => {})
+    if (!this.#closed) {
+      this.#closed = true
+      this.#closing = closeNative(this.#native)
+    }
+    return this.#closing
   }
 }
 

@@ -191,11 +191,16 @@ Napi::Value ClientSync(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+/// Resolves once the client is closed (its files released).
 Napi::Value ClientClose(const Napi::CallbackInfo& info) {
   auto& h = handle_of<ClientHandle>(info[0], "client");
+  auto [promise, reply] = client_call<Done>(info.Env(), done_to_js);
   // Closing waits for running statements to finish: not on the JS thread.
-  state(info.Env()).threads.spawn([client = h.client] { client->close(); });
-  return info.Env().Undefined();
+  state(info.Env()).threads.spawn([client = h.client, reply = std::move(reply)] {
+    client->close();
+    reply(Done{});
+  });
+  return promise;
 }
 
 /// The statements of a script (libsql::split_statements), for a transaction's executeMultiple.

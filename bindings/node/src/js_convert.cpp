@@ -422,7 +422,14 @@ Napi::Value to_js(Napi::Env env, const Error& e) {
     plain.Set("code", code);
     return plain.Value();
   }
-  return cls.New({Napi::String::New(env, message.data(), message.size()), Napi::String::New(env, code), extended, raw});
+  Napi::Object error =
+      cls.New({Napi::String::New(env, message.data(), message.size()), Napi::String::New(env, code), extended, raw});
+  // A batch's failing statement, for LibsqlBatchError (lib/client.js): not enumerable.
+  if (auto index = e.statement_index()) {
+    error.DefineProperty(Napi::PropertyDescriptor::Value(
+        "statementIndex", Napi::Number::New(env, static_cast<double>(*index)), napi_configurable));
+  }
+  return error;
 }
 
 Napi::Value to_js(Napi::Env env, const prisma::MappedError& e) {

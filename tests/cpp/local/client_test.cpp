@@ -358,6 +358,28 @@ TEST_P(ClientTest, BatchIsAllOrNothing) {
   }
 }
 
+TEST_P(ClientTest, BatchAndSequenceErrorsNameTheFailingStatement) {
+  auto e = expect_error([&] {
+    db().batch({"INSERT INTO t (a) VALUES ('i1')", "INSERT INTO t (a) VALUES ('i2')",
+                "INSERT INTO t (a) VALUES ('i1')", "SELECT 1"},
+               TransactionMode::Write);
+  });
+  EXPECT_EQ(e.code_name(), "SQLITE_CONSTRAINT_UNIQUE");
+  EXPECT_EQ(e.statement_index(), std::optional<std::size_t>(2));
+  // Errors the statement itself raises when it runs (a server refuses a whole request that
+  // does not parse: that error names no statement).
+  e = expect_error([&] { db().execute_sequence({"INSERT INTO t (a) VALUES ('s1')", "INSERT INTO t (a) VALUES ('s1')"}); });
+  EXPECT_EQ(e.statement_index(), std::optional<std::size_t>(1));
+  auto tx = db().transaction(TransactionMode::Write);
+  e = expect_error([&] {
+    tx.execute_sequence({"SELECT 1", "INSERT INTO t (a) VALUES ('s2')", "INSERT INTO t (a) VALUES ('s1')"});
+  });
+  EXPECT_EQ(e.statement_index(), std::optional<std::size_t>(2));
+  tx.rollback();
+  e = expect_error([&] { db().execute("SELEC 1"); });
+  EXPECT_FALSE(e.statement_index().has_value()) << "not a batch";
+}
+
 TEST_P(ClientTest, ReadBatchSeesOneSnapshotAndRefusesWrites) {
   if (remote()) GTEST_SKIP() << "read-only transactions need libSQL's BEGIN READONLY; stock-SQLite servers run them deferred";
   db().execute("INSERT INTO t (a) VALUES ('r')");
