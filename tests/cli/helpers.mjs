@@ -1,8 +1,10 @@
 // Shared by the end-to-end tests of the libsql-cpp binary (tests/cli/*.test.mjs).
 //
-// The binary: $LIBSQL_CPP_CLI (ctest sets it), else the copy the dev/ci builds put in
-// bindings/node/build, else build/dev or build/ci. Missing: the tests fail and say so.
+// The binary: $LIBSQL_CPP_CLI (ctest sets it), else the one the package's loader finds
+// (bindings/node/lib/locate.js: $LIBSQL_CPP_BUILD, else the newest build/<preset>). Missing: the
+// tests fail and say so.
 import { spawn, spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -12,6 +14,7 @@ export const here = path.dirname(fileURLToPath(import.meta.url))
 export const root = path.resolve(here, '..', '..')
 export const fixtures = path.join(here, 'fixtures')
 export const blog = path.join(fixtures, 'blog')
+const locate = createRequire(import.meta.url)(path.join(root, 'bindings', 'node', 'lib', 'locate.js'))
 
 export const M = {
   init: '20261124013824_init',
@@ -23,9 +26,7 @@ export const M = {
 function findCli() {
   const candidates = [
     process.env.LIBSQL_CPP_CLI && path.resolve(process.env.LIBSQL_CPP_CLI),
-    path.join(root, 'bindings', 'node', 'build', 'libsql-cpp'),
-    path.join(root, 'build', 'dev', 'src', 'cli', 'libsql-cpp'),
-    path.join(root, 'build', 'ci', 'src', 'cli', 'libsql-cpp'),
+    ...locate.candidates('libsql-cpp'),
   ].filter(Boolean)
   const found = candidates.find((p) => fs.existsSync(p))
   if (!found) {
@@ -111,7 +112,7 @@ const prismaDir = path.join(root, 'tests', 'migrate')
 const prismaCli = path.join(prismaDir, 'node_modules', 'prisma', 'build', 'index.js')
 const prismaConfig = path.join(prismaDir, 'prisma.config.ts')
 const ourModule = path.join(root, 'bindings', 'node', 'lib', 'index.mjs')
-const ourAddon = path.join(root, 'bindings', 'node', 'build', 'libsql_node.node')
+const ourAddon = process.env.LIBSQL_CPP_NATIVE || locate.find('libsql_node.node') || 'libsql_node.node (not built)'
 
 /// Why Prisma's own `migrate status` cannot run here, or null when it can.
 export function prismaUnavailable() {

@@ -28,7 +28,11 @@ const CONFIG = path.join(HERE, 'prisma.config.ts')
 const PRELOAD = path.join(HERE, 'unref-engine-timers.cjs')
 const SCHEMAS = path.join(HERE, 'schemas')
 const OUR_LIB = path.join(REPO, 'bindings', 'node', 'lib', 'index.js')
-const OUR_ADDON = process.env.LIBSQL_CPP_NATIVE || path.join(REPO, 'bindings', 'node', 'build', 'libsql_node.node')
+// The addon the package's loader picks (bindings/node/lib/locate.js: $LIBSQL_CPP_BUILD, else the
+// newest build/<preset>), unless LIBSQL_CPP_NATIVE names one.
+const OUR_ADDON = process.env.LIBSQL_CPP_NATIVE ||
+  createRequire(import.meta.url)(path.join(REPO, 'bindings', 'node', 'lib', 'locate.js')).find('libsql_node.node') ||
+  path.join(REPO, 'build', 'dev', 'bindings', 'node', 'libsql_node.node')
 const CMD_TIMEOUT = Number(process.env.MIGRATE_CMD_TIMEOUT_MS || 120_000)
 const ADAPTERS = (process.env.MIGRATE_ADAPTERS || 'ours,official').split(',').map((s) => s.trim()).filter(Boolean)
 const SHIMS = 'skip-locking-pragma,empty-history-table'

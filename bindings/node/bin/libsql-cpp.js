@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict'
 // The `libsql-cpp` command of the npm package: runs the native CLI shipped beside the addon
-// (build/libsql-cpp), forwarding the arguments, stdio (a terminal stays a terminal, for the
+// (prebuilds/<platform>/libsql-cpp, or a build's: lib/locate.js), forwarding the arguments, stdio (a terminal stays a terminal, for the
 // shell's line editing), the exit code and signals. LIBSQL_CPP_CLI points it at another build.
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
