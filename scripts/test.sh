@@ -2,6 +2,7 @@
 # Installs what is missing, builds, and runs every test suite.
 #   scripts/test.sh          C++ suites (ctest) in the `ci` preset (-Werror), then the Node suites
 #   scripts/test.sh asan     C++ suites under AddressSanitizer + UBSan
+#   scripts/test.sh tsan     C++ suites under ThreadSanitizer (suppressions: tests/tsan.supp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-ci}"
