@@ -70,7 +70,13 @@ function normalizeAll(stmts) {
 }
 
 const closedError = () => new LibsqlError('The client is closed', 'CLIENT_CLOSED')
-const txClosedError = () => new LibsqlError('The transaction is closed', 'TRANSACTION_CLOSED')
+/** Worded as the official client words it: its local and remote transactions differ. */
+const txClosedError = (remote, commit = false) =>
+  new LibsqlError(
+    !remote ? 'The transaction is closed'
+      : commit ? 'Cannot commit the transaction because it is already closed'
+        : 'Cannot execute statements because the transaction is closed',
+    'TRANSACTION_CLOSED')
 
 /**
  * A batch failure as the official's LibsqlBatchError, whose `statementIndex` is the zero-based
@@ -82,6 +88,9 @@ function batchError(e) {
   const message = e.code !== undefined && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message
   return new LibsqlBatchError(message, e.statementIndex, e.code, e.extendedCode, e.rawCode, e.cause)
 }
+
+const kGeneration = Symbol('generation')
+const kEnd = Symbol('end')
 
 class Transaction {
   #tx
@@ -97,8 +106,8 @@ class Transaction {
   get closed() {
     return this.#closed || this.#client.closed || this.#client[kGeneration] !== this.#generation
   }
-  #check() {
-    if (this.closed) throw txClosedError()
+  #check(commit = false) {
+    if (this.closed) throw txClosedError(this.#client.protocol !== 'file', commit)
   }
   async execute(stmtOrSql, args) {
     this.#check()
@@ -106,6 +115,11 @@ class Transaction {
     return resultSet(await call(native.clientTxExecute, this.#tx, sql, a))
   }
   async batch(stmts) {
+    // The official local transaction names the first statement of a batch on a closed one.
+    if (this.closed && this.#client.protocol === 'file' && Array.isArray(stmts) && stmts.length > 0) {
+      const e = txClosedError(false)
+      throw new LibsqlBatchError('The transaction is closed', 0, e.code)
+    }
     this.#check()
     try {
       return (await call(native.clientTxBatch, this.#tx, normalizeAll(stmts))).map(resultSet)
@@ -119,11 +133,24 @@ class Transaction {
     await this.batch(native.clientSplitStatements(sql).map((part) => [part, []]))
   }
   async commit() {
-    this.#check()
+    this.#check(true)
     this.#closed = true
     await call(native.clientTxCommit, this.#tx)
   }
+  /**
+   * As the official: a no-op on a closed transaction, except that its local client refuses a
+   * transaction already ended while the client is open (TRANSACTION_CLOSED).
+   */
   async rollback() {
+    if (this.closed) {
+      if (this.#client.protocol === 'file' && !this.#client.closed && this.#client[kGeneration] === this.#generation) this.#check()
+      return
+    }
+    this.#closed = true
+    await call(native.clientTxRollback, this.#tx)
+  }
+  /** Rolls back unless already ended (migrate()'s clean-up). */
+  async [kEnd]() {
     if (this.#closed) return
     this.#closed = true
     await call(native.clientTxRollback, this.#tx)
@@ -135,7 +162,6 @@ class Transaction {
   }
 }
 
-const kGeneration = Symbol('generation')
 
 /** Opens the native client in the background (a thread): the first call waits for it. */
 function openNative(config) {
@@ -189,7 +215,7 @@ class Client {
       await tx.commit()
       return results
     } finally {
-      await tx.rollback().catch(() => {})
+      await tx[kEnd]().catch(() => {})
     }
   }
   async transaction(mode = 'write') {
