@@ -83,10 +83,10 @@ const txClosedError = (remote, commit = false) =>
  * index of the statement that failed (the engine marks it). A batch that failed as a whole
  * (BEGIN, COMMIT, a server refusing the request) stays a LibsqlError, as with the official.
  */
-function batchError(e) {
-  if (!(e instanceof LibsqlError) || e instanceof LibsqlBatchError || e.statementIndex === undefined) return e
+function batchError(e, index = e?.statementIndex) {
+  if (!(e instanceof LibsqlError) || e instanceof LibsqlBatchError || index === undefined) return e
   const message = e.code !== undefined && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message
-  return new LibsqlBatchError(message, e.statementIndex, e.code, e.extendedCode, e.rawCode, e.cause)
+  return new LibsqlBatchError(message, index, e.code, e.extendedCode, e.rawCode, e.cause)
 }
 
 const kGeneration = Symbol('generation')
@@ -112,7 +112,14 @@ class Transaction {
   async execute(stmtOrSql, args) {
     this.#check()
     const [sql, a] = normalize(stmtOrSql, args)
-    return resultSet(await call(native.clientTxExecute, this.#tx, sql, a))
+    try {
+      return resultSet(await call(native.clientTxExecute, this.#tx, sql, a))
+    } catch (e) {
+      // The official remote transaction runs execute() as a batch of one: its failure is a
+      // LibsqlBatchError at statement 0.
+      if (this.#client.protocol === 'file' || !(e instanceof LibsqlError) || e instanceof LibsqlBatchError) throw e
+      throw batchError(e, 0)
+    }
   }
   async batch(stmts) {
     // The official local transaction names the first statement of a batch on a closed one.
