@@ -91,6 +91,8 @@ function batchError(e, index = e?.statementIndex) {
 
 const kGeneration = Symbol('generation')
 const kEnd = Symbol('end')
+/** A client's config (lib/prisma.js: `new PrismaLibSQL(client)` opens the same database). */
+const kConfig = Symbol.for('libsql-cpp.client.config')
 
 class Transaction {
   #tx
@@ -196,6 +198,9 @@ class Client {
   }
   get closed() {
     return this.#closed
+  }
+  get [kConfig]() {
+    return { ...this.#config }
   }
   async #handle() {
     if (this.#closed) throw closedError()

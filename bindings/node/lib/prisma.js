@@ -103,4 +103,28 @@ class PrismaLibSql {
   }
 }
 
-module.exports = { PrismaLibSql, PrismaLibSqlAdapter: PrismaLibSqlCppAdapter }
+const kClientConfig = Symbol.for('libsql-cpp.client.config')
+
+/**
+ * `PrismaLibSQL`, the spelling of @prisma/adapter-libsql 5.4–6.19, in both of its forms:
+ *  - `new PrismaLibSQL(config, options)` (6.6–6.19): the factory, as `PrismaLibSql`;
+ *  - `new PrismaLibSQL(client)`, the seed's form (5.4–6.5), with a client of this package's
+ *    `createClient`: a factory over the client's config (its URL, token, ...). The adapter opens
+ *    the database itself, so a `:memory:` client and its adapter are two databases.
+ * It is a factory in both forms (`connect()`): what Prisma 6.6+ and 7 take as `adapter`. The
+ * 5.4–6.5 adapter interface (results as `{ ok, value }`) is not offered.
+ */
+class PrismaLibSQL extends PrismaLibSql {
+  constructor(configOrClient, options) {
+    if (configOrClient && typeof configOrClient === 'object' && typeof configOrClient.execute === 'function') {
+      const config = configOrClient[kClientConfig]
+      if (!config) {
+        throw new TypeError("PrismaLibSQL(client): the client must come from libsql-cpp's createClient (for @libsql/client's, pass its config: new PrismaLibSQL({ url, authToken }))")
+      }
+      configOrClient = config
+    }
+    super(configOrClient, options)
+  }
+}
+
+module.exports = { PrismaLibSql, PrismaLibSQL, PrismaLibSqlAdapter: PrismaLibSqlCppAdapter }
