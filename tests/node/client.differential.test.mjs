@@ -154,6 +154,9 @@ const basic = [
   ['select types', (c) => c.execute({ sql: 'SELECT typeof(?) a, typeof(?) b, typeof(?) c, typeof(?) d, typeof(?) e, ? f', args: [1, 1.5, true, new Date(5), 2n ** 40n, 'x'] })],
   ['select expressions', (c) => c.execute('SELECT 1 AS one, 2.5 AS f, NULL AS n, x\'00ff\' AS bytes, \'txt\' AS s, 9007199254740991 AS maxsafe')],
   ['duplicate column names', (c) => c.execute('SELECT 1 AS a, 2 AS a')],
+  // Enough rows for ours to build them through a row class (lib/client.js makeRows).
+  ['many rows', (c) => c.execute('WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 100) SELECT x AS a, x * 0.5 AS b, \'r\' || x AS a, NULL AS n, x\'00\' AS bytes FROM s')],
+  ['many rows, a numeric column name', (c) => c.execute('WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 40) SELECT x AS "0", x AS length FROM s')],
   ['update', (c) => c.execute({ sql: 'UPDATE t SET n = n + 1 WHERE n >= ?', args: [2] })],
   ['delete', (c) => c.execute({ sql: 'DELETE FROM t WHERE name = ?', args: ['e'] })],
   ['unique violation', (c) => c.execute({ sql: 'INSERT INTO t (name) VALUES (?)', args: ['a'] })],
