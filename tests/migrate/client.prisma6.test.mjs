@@ -39,7 +39,9 @@ function missing() {
   } catch {
     return 'tests/migrate dependencies missing: run `npm ci --prefix tests/migrate`'
   }
-  if (!fs.existsSync(path.join(REPO, 'bindings', 'node', 'build', 'libsql_node.node'))) return 'libsql-cpp addon not built'
+  // The addon the package's loader picks (bindings/node/lib/locate.js), or LIBSQL_CPP_NATIVE.
+  const locate = createRequire(import.meta.url)(path.join(REPO, 'bindings', 'node', 'lib', 'locate.js'))
+  if (!process.env.LIBSQL_CPP_NATIVE && !locate.find('libsql_node.node')) return 'libsql-cpp addon not built'
   return false
 }
 const skip = missing()
