@@ -16,9 +16,9 @@ if [ "$preset" = ci ]; then
   echo "== Hrana test server self-test"
   python3 -m unittest discover -s tests/hrana_server 2>&1 | tail -n 3
   echo "== Node suites (adapter contract, Prisma end-to-end, differential)"
-  sh tests/e2e/generate.sh
   # This preset's addon and CLI (bindings/node/lib/locate.js), not another preset's build.
   export LIBSQL_CPP_BUILD="build/$preset"
+  sh tests/e2e/generate.sh
   # The suites skip 'ours' when it cannot load; here that must be an error, not a skip.
   node -e "require('libsql-cpp')" || { echo "libsql-cpp does not load: build it first" >&2; exit 1; }
   node --test tests/node/ tests/e2e/
