@@ -48,6 +48,11 @@ struct Config {
   /// Unset: the build's default (60 µs). Zero: never.
   std::optional<std::chrono::microseconds> inline_max_time{};
   JournalMode journal_mode = JournalMode::Wal;   ///< a file's journal mode (see JournalMode)
+  /// Local file: a read made while an earlier write of this client has not finished runs after
+  /// it, so calls take effect in the order they were made (as @libsql/client's do; the Node
+  /// `createClient` sets it). Off (the default, and the Prisma adapter's choice): reads run on
+  /// the reader pool beside pending writes and see the last committed state.
+  bool ordered_calls = false;
 
   /// Embedded replica: told about every failed background sync (it is retried with backoff).
   /// Runs on the sync thread. Default: a line on stderr.

@@ -227,6 +227,8 @@ Config decode_config(const Napi::Value& value) {
     if (!(*n >= 0)) throw Napi::RangeError::New(env, "config.inlineMaxTime must be a number of microseconds >= 0");
     c.inline_max_time = std::chrono::microseconds(static_cast<std::int64_t>(std::min(*n, 1e15)));
   }
+  Napi::Value ordered = o.Get("orderedCalls");
+  if (ordered.IsBoolean()) c.ordered_calls = ordered.As<Napi::Boolean>().Value();
   Napi::Value ryw = o.Get("readYourWrites");
   if (ryw.IsBoolean()) c.read_your_writes = ryw.As<Napi::Boolean>().Value();
   else if (!ryw.IsUndefined() && !ryw.IsNull()) throw Napi::TypeError::New(env, "config.readYourWrites must be a boolean");
