@@ -4,9 +4,15 @@
 // timed out is not sent again (the server applied it at most once), and the client keeps working.
 // The official adapter has no such option (@libsql/client's `timeout` is the busy timeout of
 // local files; on Node its remote requests end only at fetch's own 300 s): only ours is run.
+// Last, `timeout` keeps @libsql/client's meaning in ours: the busy timeout of a local file
+// (against a lock held by another process, python3's sqlite3).
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { adapterKinds, makeAdapter, freshDb, makePrisma, rejection } from '../e2e/adapters.mjs'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import { adapterKinds, makeAdapter, freshDb, makePrisma, rejection, loadOurs } from '../e2e/adapters.mjs'
 
 const ours = (await adapterKinds()).find((k) => k.kind === 'ours')
 const skip = !ours ? 'ours is not among the requested adapters' : ours.skip
@@ -88,6 +94,47 @@ describe('remote request timeout (ours, through Prisma)', { skip }, () => {
       }
     } finally {
       await viaUrl.$disconnect()
+    }
+  })
+})
+
+describe('`timeout` is the busy timeout of a local file, as in @libsql/client (ours)', { skip }, () => {
+  it('timeout 0 fails at once on a lock another process holds; busyTimeout wins over it', { timeout: 60_000 }, async () => {
+    const { createClient } = (await loadOurs()).module
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-cpp-timeout-'))
+    const file = path.join(dir, 'db.db')
+    const url = `file:${file}`
+    try {
+      const setup = createClient({ url })
+      await setup.execute('CREATE TABLE t (v TEXT)')
+      setup.close()
+      // [config, what the INSERT gives while another process holds the write lock for 500 ms]
+      for (const [config, expected] of [[{ timeout: 0 }, 'SQLITE_BUSY'], [{ timeout: 0, busyTimeout: 20_000 }, 'ok']]) {
+        // The holder: python3's sqlite3 in BEGIN IMMEDIATE until it reads a line.
+        const py = spawn(process.env.PYTHON ?? 'python3', ['-c', [
+          'import sqlite3, sys',
+          `c = sqlite3.connect(${JSON.stringify(file)}, isolation_level=None)`,
+          "c.execute('BEGIN IMMEDIATE')",
+          "c.execute(\"INSERT INTO t VALUES ('holder')\")",
+          "print('locked', flush=True)",
+          'sys.stdin.readline()',
+          "c.execute('COMMIT')",
+        ].join('\n')], { stdio: ['pipe', 'pipe', 'inherit'] })
+        await new Promise((resolve) => py.stdout.once('data', resolve))
+        const c = createClient({ url, ...config })
+        try {
+          const write = c.execute("INSERT INTO t VALUES ('client')").then(() => 'ok', (e) => e.code ?? e.message)
+          // The holder lets go once the write settled, or after 500 ms (bounded either way).
+          await Promise.race([write, new Promise((resolve) => setTimeout(resolve, 500))])
+          py.stdin.end('\n')
+          await new Promise((resolve) => py.once('exit', resolve))
+          assert.equal(await write, expected, JSON.stringify(config))
+        } finally {
+          c.close()
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
     }
   })
 })
