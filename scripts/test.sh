@@ -2,6 +2,7 @@
 # Installs what is missing, builds, and runs every test suite.
 #   scripts/test.sh          C++ suites (ctest) in the `ci` preset (-Werror), then the Node suites
 #   scripts/test.sh asan     C++ suites under AddressSanitizer + UBSan
+#   scripts/test.sh tsan     C++ suites under ThreadSanitizer (suppressions: tests/tsan.supp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-ci}"
@@ -26,6 +27,8 @@ if [ "$preset" = ci ]; then
   E2E_REMOTE=sqld node --test tests/node/ tests/e2e/
   echo "== Prisma Migrate (6.19, engine: js) through the adapter"
   node --test tests/migrate/
+  echo "== Prisma Client 5.22 (WebAssembly engine) on new PrismaLibSQL(createClient(...))"
+  node --test tests/prisma5/
   # 60 s of load (plus ~30 s of set-up) on a file, :memory: and sqld, 16 Prisma clients each;
   # fails on any failed operation or on RSS/fds/threads growing past their bounds after warm-up.
   echo "== Soak, 60 s (tests/soak/soak.mjs; the 10-minute version with the official adapter: no options)"

@@ -60,3 +60,13 @@ export declare class PrismaLibSql implements SqlMigrationAwareDriverAdapterFacto
   /** Embedded replica ({ url: 'file:…', syncUrl }): syncs the adapters this factory connected. */
   sync(): Promise<SyncResult>
 }
+
+/**
+ * The spelling of @prisma/adapter-libsql 5.4–6.19: `new PrismaLibSQL(config)` (6.6–6.19), or
+ * `new PrismaLibSQL(client)` with a client of this package's `createClient` (the seed's form).
+ * A factory in both forms (Prisma 6.6+ and 7), and also the 5.4–6.5 adapter (`queryRaw`,
+ * `executeRaw`, `startTransaction`, `transactionContext`, `close`, with `{ ok, value }` results).
+ */
+export declare class PrismaLibSQL extends PrismaLibSql {
+  constructor(configOrClient: Config | import('./client').Client, options?: PrismaLibSqlOptions)
+}
