@@ -88,10 +88,7 @@ Error lane_busy_error(std::chrono::milliseconds waited) {
 std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Config& config, int hrana_version) {
   HttpHranaOptions options;
   options.http.concurrency = config.concurrency > 0 ? config.concurrency : 20;
-  if (config.timeout.count() > 0) {
-    options.http.request_timeout = config.timeout;
-    options.http.connect_timeout = config.timeout;
-  }
+  apply_request_timeout(options.http, url.request_timeout.value_or(config.timeout));
   options.auth_token = url.auth_token ? *url.auth_token : config.auth_token;
   options.encryption_key = config.remote_encryption_key;
   for (const std::string* header : {&options.auth_token, &options.encryption_key}) {

@@ -207,7 +207,8 @@ class Transaction {
 
 /** Opens the native client in the background (a thread): the first call waits for it. */
 function openNative(config) {
-  const opening = call(native.clientOpen, config)
+  // Calls on a file take effect in the order made, as the official client's (Config::ordered_calls).
+  const opening = call(native.clientOpen, { ...config, orderedCalls: true })
   opening.catch(() => {}) // reported by the first call
   return opening
 }

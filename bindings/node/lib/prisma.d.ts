@@ -15,9 +15,16 @@ export type Config = {
   tls?: boolean
   intMode?: 'number' | 'bigint' | 'string'
   concurrency?: number
+  /** As in @libsql/client: local databases' busy timeout (ms); remote ones ignore it. */
   timeout?: number
-  /** Local files: how long a write waits for another process's lock (ms, default 5000). */
+  /** Local files: how long a write waits for another process's lock (ms, default 5000; wins
+   * over `timeout`). */
   busyTimeout?: number
+  /** Remote databases: a request on which the server sends nothing for this many ms fails
+   * (Prisma: P1008, SocketTimeout) and is not sent again (a write may still have been applied).
+   * Default 300000 (what @libsql/client gets from Node's fetch); 0 = no deadline. The URL's
+   * `?requestTimeout=<ms>` overrides it. */
+  requestTimeout?: number
   /** Local files: PRAGMA synchronous (default 'full', like @libsql/client). */
   synchronous?: 'off' | 'normal' | 'full' | 'extra'
   /**

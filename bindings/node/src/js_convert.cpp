@@ -220,13 +220,26 @@ Config decode_config(const Napi::Value& value) {
   if (auto k = optional_string(o, "remoteEncryptionKey")) c.remote_encryption_key = *k;
   if (auto n = optional_number(o, "syncInterval")) c.sync_interval = std::chrono::seconds(static_cast<long>(*n));
   if (auto n = optional_number(o, "concurrency")) c.concurrency = static_cast<int>(*n);
-  if (auto n = optional_number(o, "timeout")) c.timeout = std::chrono::milliseconds(static_cast<long>(*n));
+  // `timeout` as @libsql/client 0.17 reads it: the busy timeout of local databases, ignored by
+  // remote ones; `busyTimeout` wins when both are given.
+  const bool local = c.url == ":memory:" || (c.url.size() >= 5 && (c.url.compare(0, 5, "file:") == 0 ||
+                                                                   c.url.compare(0, 5, "FILE:") == 0));
+  if (auto n = optional_number(o, "timeout"); n && local) {
+    c.busy_timeout = std::chrono::milliseconds(static_cast<long>(*n));
+  }
   if (auto n = optional_number(o, "busyTimeout")) c.busy_timeout = std::chrono::milliseconds(static_cast<long>(*n));
+  // Ours: the remote request deadline (Config::timeout; default 300 s, 0 = none).
+  if (auto n = optional_number(o, "requestTimeout")) {
+    if (!(*n >= 0)) throw Napi::RangeError::New(env, "config.requestTimeout must be a number of milliseconds >= 0");
+    c.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::min(*n, 1e12)));
+  }
   if (auto n = optional_number(o, "readConnections")) c.read_connections = static_cast<int>(*n);
   if (auto n = optional_number(o, "inlineMaxTime")) {
     if (!(*n >= 0)) throw Napi::RangeError::New(env, "config.inlineMaxTime must be a number of microseconds >= 0");
     c.inline_max_time = std::chrono::microseconds(static_cast<std::int64_t>(std::min(*n, 1e15)));
   }
+  Napi::Value ordered = o.Get("orderedCalls");
+  if (ordered.IsBoolean()) c.ordered_calls = ordered.As<Napi::Boolean>().Value();
   Napi::Value ryw = o.Get("readYourWrites");
   if (ryw.IsBoolean()) c.read_your_writes = ryw.As<Napi::Boolean>().Value();
   else if (!ryw.IsUndefined() && !ryw.IsNull()) throw Napi::TypeError::New(env, "config.readYourWrites must be a boolean");
