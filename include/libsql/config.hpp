@@ -36,6 +36,10 @@ struct Config {
   IntMode int_mode = IntMode::Number;         ///< for bindings; the C++ API always has int64
   int concurrency = 20;                       ///< max parallel remote requests
   std::chrono::milliseconds timeout{0};       ///< remote request timeout; 0 = none
+  /// Hrana over WebSocket for libsql: URLs (wss:, or ws: with ?tls=0), as importing
+  /// `@libsql/client/ws` does; http:, https: and file: URLs are then refused. Off: libsql: goes
+  /// over HTTP (as `@libsql/client`'s default entry). ws: and wss: URLs use WebSocket either way.
+  bool websocket = false;
 
   // Local engine settings (not in @libsql/client).
   std::chrono::milliseconds busy_timeout{5000};  ///< how long a write waits for a lock (remote:

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "remote/hrana_http.hpp"
+#include "remote/hrana_ws.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -99,6 +100,15 @@ std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Con
       throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
                   "URL_INVALID: the auth token or the remote encryption key contains a line break");
     }
+  }
+  if (url.scheme == Scheme::Ws || url.scheme == Scheme::Wss || (url.scheme == Scheme::Libsql && config.websocket)) {
+    WsHranaOptions ws = ws_options_for(url);
+    ws.auth_token = options.auth_token;
+    if (config.timeout.count() > 0) {
+      ws.connect_timeout = config.timeout;
+      ws.request_timeout = config.timeout;
+    }
+    return over(WsHrana::create(std::move(ws)), config.busy_timeout);
   }
   options.base = hrana_base_for(url);
   // A diagnostics switch (benchmarks, bug reports): LIBSQL_HRANA_VERSION=2 or 3 skips the probe.
