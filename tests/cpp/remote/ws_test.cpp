@@ -198,6 +198,16 @@ TEST(WsServers, AnHttpOnlyServerIsAClearProtocolError) {
   EXPECT_NE(std::string(e.what()).find("did not accept a WebSocket"), std::string::npos) << e.what();
 }
 
+TEST(WsServers, WssToAServerWithoutTlsFailsInTheTlsHandshakeClearly) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  auto db = Client::open({.url = "wss://127.0.0.1:" + std::to_string(sqld.port()), .timeout = std::chrono::milliseconds(5000)});
+  Error e = expect_error([&] { db.execute("SELECT 1"); });
+  EXPECT_EQ(e.kind(), ErrorKind::Network) << e.what();
+  EXPECT_EQ(e.code_name(), "HRANA_WEBSOCKET_ERROR");
+  EXPECT_NE(std::string(e.what()).find("TLS handshake"), std::string::npos) << e.what();
+}
+
 /// A one-connection server that completes the WebSocket handshake, then sends `after`.
 class RawWsServer {
  public:
