@@ -1,6 +1,7 @@
 // The composition root: the one place that knows every engine and picks one for a URL. It
 // lives above core/ (which depends on no engine); a new engine or scheme is one branch here.
 #include "core/engine.hpp"
+#include "core/error_codes.hpp"
 #include "core/fast_path.hpp"
 #include "core/url.hpp"
 #include "libsql/client.hpp"
@@ -15,28 +16,28 @@ Client Client::open(const Config& config) {
   if (config.websocket && (url.scheme == detail::Scheme::Http || url.scheme == detail::Scheme::Https ||
                            url.scheme == detail::Scheme::File)) {
     // As @libsql/client/ws's createClient: its libsql: URLs mean wss: (ws: with ?tls=0).
-    throw Error(ErrorKind::Misuse, 0, "URL_SCHEME_NOT_SUPPORTED",
-                "URL_SCHEME_NOT_SUPPORTED: the WebSocket client (websocket = true) supports only \"libsql:\", "
-                "\"wss:\" and \"ws:\" URLs");
+    throw detail::make_error(ErrorKind::Misuse, "URL_SCHEME_NOT_SUPPORTED",
+                             "the WebSocket client (websocket = true) supports only \"libsql:\", \"wss:\" and "
+                             "\"ws:\" URLs");
   }
   if (!config.sync_url.empty()) {
     if (url.scheme != detail::Scheme::File || url.memory) {
-      throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
-                  "URL_INVALID: an embedded replica (syncUrl) needs a file: url for its local copy");
+      throw detail::make_error(ErrorKind::Misuse, "URL_INVALID",
+                               "an embedded replica (syncUrl) needs a file: url for its local copy");
     }
     if (!config.encryption_key.empty()) {
       // The replica's pages come from the server unencrypted and are written into the file
       // and its WAL as they are (replica/wal_injector): they would need SQLite3MC's page cipher.
-      throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
-                  "ENCRYPTION_NOT_SUPPORTED: encryptionKey is not supported for embedded replicas "
-                  "(syncUrl) yet; it is for local file: databases");
+      throw detail::make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
+                               "encryptionKey is not supported for embedded replicas "
+                               "(syncUrl) yet; it is for local file: databases");
     }
     return detail::FastPath::client(detail::ReplicaEngine::open(url, config));
   }
   if (url.scheme != detail::Scheme::File) {
     if (!config.encryption_key.empty()) {
-      throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
-                  "ENCRYPTION_NOT_SUPPORTED: encryptionKey is not supported for remote databases yet");
+      throw detail::make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
+                               "encryptionKey is not supported for remote databases yet");
     }
     return detail::FastPath::client(detail::RemoteEngine::open(url, config));
   }

@@ -47,8 +47,8 @@ class Engine {
   virtual bool try_execute_inline(const Statement& /*stmt*/, ResultSet& /*out*/) { return false; }
   /// Embedded replicas pull the primary's changes; other engines refuse.
   virtual void sync(Callback<SyncResult> done) {
-    done(Error(ErrorKind::Misuse, 0, "SYNC_NOT_SUPPORTED",
-               "SYNC_NOT_SUPPORTED: sync() needs an embedded replica (a file: url with a syncUrl)"));
+    done(make_error(ErrorKind::Misuse, "SYNC_NOT_SUPPORTED",
+                    "sync() needs an embedded replica (a file: url with a syncUrl)"));
   }
   virtual void close() = 0;
   [[nodiscard]] virtual bool closed() const noexcept = 0;

@@ -3,13 +3,14 @@
 #include <cctype>
 #include <string>
 
+#include "core/error_codes.hpp"
 #include "libsql/error.hpp"
 
 namespace libsql::detail {
 namespace {
 
 [[noreturn]] void fail(const char* code, const std::string& message) {
-  throw Error(ErrorKind::Misuse, 0, code, std::string(code) + ": " + message);
+  throw make_error(ErrorKind::Misuse, code, message);
 }
 
 int hex_digit(char c) {

@@ -9,13 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include "core/error_codes.hpp"
 #include "core/fast_path.hpp"
 
 namespace libsql::detail {
 namespace {
 
 Error misuse(const char* code, const std::string& message) {
-  return Error(ErrorKind::Misuse, 0, code, std::string(code) + ": " + message);
+  return make_error(ErrorKind::Misuse, code, message);
 }
 
 void bind_value(sqlite3_stmt* st, int i, const Value& v) {
@@ -192,17 +193,17 @@ void apply_encryption_key(sqlite3* db, const std::string& key) {
   if (cipher < 0 || sqlite3mc_config(db, "cipher", cipher) != cipher ||
       sqlite3mc_config_cipher(db, "aes256cbc", "legacy", 0) != 0 ||
       sqlite3mc_config_cipher(db, "aes256cbc", "legacy_page_size", 0) != 0) {
-    throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
-                "ENCRYPTION_NOT_SUPPORTED: this build's SQLite3 Multiple Ciphers has no aes256cbc cipher");
+    throw make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
+                     "this build's SQLite3 Multiple Ciphers has no aes256cbc cipher");
   }
   const int rc = sqlite3_key_v2(db, "main", key.data(), static_cast<int>(key.size()));
   if (rc != SQLITE_OK) throw sqlite_error(db, rc);
 #else
   (void)db;
   (void)key;
-  throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
-              "ENCRYPTION_NOT_SUPPORTED: encryptionKey needs SQLite3 Multiple Ciphers; this build "
-              "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
+  throw make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
+                   "encryptionKey needs SQLite3 Multiple Ciphers; this build "
+                   "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
 #endif
 }
 
@@ -223,8 +224,7 @@ Error sqlite_error(sqlite3* db, int rc) {
   if (ext == SQLITE_OK) ext = rc;
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   // Same text as @libsql/client: the primary code's name, then SQLite's message.
-  return Error(ErrorKind::Sqlite, ext, sqlite_code_name(ext),
-               sqlite_code_name(ext & 0xff) + ": " + msg);
+  return make_sqlite_error(ext, msg);
 }
 
 Connection::Connection(DbHandle db, ConnectionRole role, std::size_t cache_size, int busy_timeout_ms)
@@ -384,8 +384,7 @@ bool Connection::run_into(sqlite3_stmt* st, const Statement& s, std::size_t max_
 ResultSet Connection::execute(const Statement& s, bool readonly_only) {
   sqlite3_stmt* st = prepare(s.sql);
   if (readonly_only && !sqlite3_stmt_readonly(st)) {
-    throw Error(ErrorKind::Sqlite, SQLITE_READONLY, "SQLITE_READONLY",
-                "SQLITE_READONLY: attempt to write in a read-only transaction");
+    throw make_sqlite_error(SQLITE_READONLY, "attempt to write in a read-only transaction");
   }
   return run(st, s);
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/callback.hpp"
+#include "core/error_codes.hpp"
 #include "core/spin.hpp"
 
 namespace libsql::detail {
@@ -71,7 +72,7 @@ void complete(const Callback<T>& done, F&& body) noexcept {
     } catch (const Error& e) {
       return e;
     } catch (const std::exception& e) {
-      return Error(ErrorKind::Misuse, 0, "INTERNAL", std::string("INTERNAL: ") + e.what());
+      return make_error(ErrorKind::Misuse, "INTERNAL", e.what());
     }
   }();
   deliver_deferred(done, std::move(outcome));
@@ -115,8 +116,8 @@ std::vector<ResultSet> run_batch(Connection& c, const std::vector<Statement>& st
     for (std::size_t i = 0; i < stmts.size(); ++i) {
       results.push_back(execute_nth(c, stmts, i, mode == TransactionMode::Read));
       if (c.autocommit()) {
-        throw Error(ErrorKind::Misuse, 0, "TRANSACTION_CONTROL",
-                    "TRANSACTION_CONTROL: a statement in the batch ended its transaction")
+        throw make_error(ErrorKind::Misuse, "TRANSACTION_CONTROL",
+                         "a statement in the batch ended its transaction")
             .at_statement(i);
       }
     }
@@ -420,9 +421,9 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
   // Ciphers). A build on the system SQLite library has no encryption: refused, whatever the URL.
 #if !(defined(LIBSQL_HAS_ENCRYPTION) && LIBSQL_HAS_ENCRYPTION)
   if (!config.encryption_key.empty()) {
-    throw Error(ErrorKind::Misuse, 0, "ENCRYPTION_NOT_SUPPORTED",
-                "ENCRYPTION_NOT_SUPPORTED: encryptionKey needs SQLite3 Multiple Ciphers; this build "
-                "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
+    throw make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
+                     "encryptionKey needs SQLite3 Multiple Ciphers; this build "
+                     "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
   }
 #endif
   if (url.memory) {

@@ -1,5 +1,6 @@
 #include "prisma/adapter.hpp"
 
+#include "core/error_codes.hpp"
 #include "core/url.hpp"
 
 #include <cctype>
@@ -53,9 +54,8 @@ void run_query(Target target, Query&& query, TimestampFormat format, Finish fini
     if (auto* e = std::get_if<Error>(&outcome)) {
       if (e->code_name() != "SQL_MANY_STATEMENTS") return finish(Outcome<std::vector<ResultSet>>(*e));
       if (has_args) {
-        return finish(Outcome<std::vector<ResultSet>>(
-            Error(ErrorKind::Misuse, 0, "ARGS_INVALID",
-                  "ARGS_INVALID: a query of several statements cannot take arguments")));
+        return finish(Outcome<std::vector<ResultSet>>(detail::make_error(
+            ErrorKind::Misuse, "ARGS_INVALID", "a query of several statements cannot take arguments")));
       }
       std::vector<Statement> parts;
       for (auto& part : split_statements(sql)) {

@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/error_codes.hpp"
 #include "libsql/error.hpp"
 #include "prisma/js_date.hpp"
 
@@ -239,9 +240,7 @@ Value convert_one(const JsArg& arg, ScalarType type, TimestampFormat format) {
 
 // Same message shape as the core's misuse errors and @libsql/client: "CODE: text".
 Error to_error(const Problem& p, const std::string& context) {
-  std::string code(p.code_name);
-  std::string message = code + ": " + context + p.message;
-  return Error(ErrorKind::Misuse, 0, std::move(code), message);
+  return detail::make_error(ErrorKind::Misuse, p.code_name, context + p.message);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "core/error_codes.hpp"
 #include "core/number_text.hpp"
 #include "libsql/error.hpp"
 #include "prisma/js_date.hpp"
@@ -87,11 +88,11 @@ std::string column_name(const ResultSet& result, std::size_t column) {
 
 [[noreturn]] void date_out_of_range(const std::string& column, std::size_t row,
                                     const std::string& value) {
-  const std::string message = "VALUE_OUT_OF_RANGE: column \"" + column + "\", row " +
-                              std::to_string(row + 1) + ": the DateTime value " + value +
+  const std::string message = "column \"" + column + "\", row " + std::to_string(row + 1) +
+                              ": the DateTime value " + value +
                               " is outside the range of a JavaScript Date (±8.64e15 ms since "
                               "1970-01-01)";
-  throw Error(ErrorKind::Misuse, 0, "VALUE_OUT_OF_RANGE", message);
+  throw detail::make_error(ErrorKind::Misuse, "VALUE_OUT_OF_RANGE", message);
 }
 
 }  // namespace

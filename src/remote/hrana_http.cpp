@@ -406,26 +406,27 @@ Error HttpHrana::http_error(const HttpResponse& r, bool in_stream) const {
   const std::string status = std::to_string(r.status);
   if (r.status == 401 || r.status == 403) {
     std::string reason = auth_reason(r.body, secrets);
-    return Error(ErrorKind::Auth, 0, "AUTH_FAILED",
-                 "AUTH_FAILED: the server rejected the credentials (HTTP " + status + ")" +
-                     (reason.empty() ? "" : ": " + reason));
+    return make_error(
+        ErrorKind::Auth, "AUTH_FAILED",
+        "the server rejected the credentials (HTTP " + status + ")" + (reason.empty() ? "" : ": " + reason));
   }
   auto json = json_error_body(r.body);
   if (json && json->code == "STREAM_EXPIRED") {
-    return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
-                 "TRANSACTION_CLOSED: the server ended the transaction: its stream expired (" + json->message + ")");
+    return make_error(ErrorKind::Misuse, "TRANSACTION_CLOSED",
+                      "the server ended the transaction: its stream expired (" + json->message + ")");
   }
   if (in_stream && r.status == 400 && r.body.find("baton") != std::string::npos) {
-    return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
-                 "TRANSACTION_CLOSED: the server ended the transaction: " + r.body.substr(0, 200));
+    return make_error(ErrorKind::Misuse, "TRANSACTION_CLOSED",
+                      "the server ended the transaction: " + r.body.substr(0, 200));
   }
   if (json) {
-    return Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
-                 "SERVER_ERROR: " + (json->code.empty() ? "" : json->code + ": ") + json->message + " (HTTP " + status + ")");
+    return make_error(
+        ErrorKind::Protocol, "SERVER_ERROR",
+        (json->code.empty() ? "" : json->code + ": ") + json->message + " (HTTP " + status + ")");
   }
   std::string text = r.body.substr(0, 200);
-  return Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
-               "SERVER_ERROR: Server returned HTTP status " + status + (text.empty() ? "" : ": " + text));
+  return make_error(ErrorKind::Protocol, "SERVER_ERROR",
+                    "Server returned HTTP status " + status + (text.empty() ? "" : ": " + text));
 }
 
 }  // namespace libsql::detail

@@ -28,8 +28,8 @@ void write_string(std::string& out, std::string_view s) {
 
 void write_double(std::string& out, double d) {
   if (!std::isfinite(d)) {
-    throw Error(ErrorKind::Misuse, 0, "ARGS_INVALID",
-                "ARGS_INVALID: NaN and infinite numbers cannot be sent to a remote database");
+    throw make_error(ErrorKind::Misuse, "ARGS_INVALID",
+                     "NaN and infinite numbers cannot be sent to a remote database");
   }
   const std::string text = shortest_text(d);  // the shortest form, as JSON.stringify
   out += text;
@@ -145,7 +145,7 @@ void write_condition(std::string& out, const Condition& c) {
 // ---------- reading ----------
 
 [[noreturn]] void proto(const std::string& what) {
-  throw Error(ErrorKind::Protocol, 0, "HRANA_PROTO_ERROR", "HRANA_PROTO_ERROR: " + what);
+  throw make_error(ErrorKind::Protocol, "HRANA_PROTO_ERROR", what);
 }
 
 using simdjson::dom::element;
@@ -410,8 +410,8 @@ void encode_request(std::string& out, const Request& r, int version) {
     case Request::Type::Close: out += R"({"type":"close"})"; break;
     case Request::Type::GetAutocommit:
       if (version < 3) {
-        throw Error(ErrorKind::Misuse, 0, "HRANA_PROTO_ERROR",
-                    "HRANA_PROTO_ERROR: get_autocommit needs Hrana 3, and the server speaks Hrana 2");
+        throw make_error(ErrorKind::Misuse, "HRANA_PROTO_ERROR",
+                         "get_autocommit needs Hrana 3, and the server speaks Hrana 2");
       }
       out += R"({"type":"get_autocommit"})";
       break;
@@ -635,14 +635,11 @@ Error to_error(const HranaError& e) {
     msg.erase(at);
   }
   const std::string& code = e.code;
-  auto misuse = [&](const std::string& name) {
-    return Error(ErrorKind::Misuse, 0, name, name + ": " + msg);
-  };
+  auto misuse = [&](const std::string& name) { return make_error(ErrorKind::Misuse, name, msg); };
   if (code == "ARGS_INVALID" || code == "ARGS_BOTH_POSITIONAL_AND_NAMED") return misuse("ARGS_INVALID");
   if (code == "SQL_MANY_STATEMENTS" || code == "SQL_NO_STATEMENT") return misuse(code);
   if (code == "STREAM_EXPIRED") {
-    return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
-                 "TRANSACTION_CLOSED: the server ended the transaction: " + msg);
+    return make_error(ErrorKind::Misuse, "TRANSACTION_CLOSED", "the server ended the transaction: " + msg);
   }
 
   int ext = -1;
@@ -685,7 +682,7 @@ Error to_error(const HranaError& e) {
     return Error(ErrorKind::Sqlite, 1, code.empty() ? "SQLITE_ERROR" : code,
                  "SQLITE_ERROR: " + (code.empty() ? msg : code + ": " + msg));
   }
-  return Error(ErrorKind::Sqlite, ext, sqlite_code_name(ext), sqlite_code_name(ext & 0xff) + ": " + msg);
+  return make_sqlite_error(ext, msg);
 }
 
 std::string base64_encode(const std::vector<std::byte>& bytes) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/engine.hpp"
+#include "core/error_codes.hpp"
 #include "remote/ca_bundle.hpp"
 #include "remote/curl_handles.hpp"
 
@@ -76,7 +77,7 @@ HttpTransport::HttpTransport(HttpOptions options) : options_(options) {
   curl_global_once();
   CURLM* multi = curl_multi_init();
   if (multi == nullptr) {
-    throw Error(ErrorKind::Network, 0, "CURLE_OUT_OF_MEMORY", "CURLE_OUT_OF_MEMORY: curl_multi_init failed");
+    throw make_error(ErrorKind::Network, "CURLE_OUT_OF_MEMORY", "curl_multi_init failed");
   }
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options_.concurrency));
@@ -203,8 +204,7 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
   CURLMcode mc = curl_multi_add_handle(multi_.get(), easy);
   if (mc != CURLM_OK) {
     std::unique_ptr<Transfer> back(raw);
-    back->done(Error(ErrorKind::Network, 0, "CURLM_ERROR",
-                     std::string("CURLM_ERROR: ") + curl_multi_strerror(mc)));
+    back->done(make_error(ErrorKind::Network, "CURLM_ERROR", curl_multi_strerror(mc)));
     return;
   }
   ++active_;

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/callback.hpp"
+#include "core/error_codes.hpp"
 
 namespace libsql::detail {
 namespace {
@@ -48,7 +49,7 @@ Condition in_transaction() { return Condition::negate(Condition::is_autocommit()
 
 /// The server ended the transaction under us: what the caller gets (Prisma: P2028).
 Error server_ended_error(const std::string& why) {
-  return Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED", "TRANSACTION_CLOSED: the server ended the transaction: " + why);
+  return make_error(ErrorKind::Misuse, "TRANSACTION_CLOSED", "the server ended the transaction: " + why);
 }
 
 /// The first error among a batch's statement steps [first, last), or the TRANSACTION_CLOSED
@@ -62,8 +63,8 @@ std::optional<Error> batch_error(const hrana::BatchResult& b, std::size_t first,
   for (std::size_t i = first; i < last; ++i) {
     if (b.step_errors[i]) return indexed(hrana::to_error(*b.step_errors[i]), i);
     if (!b.step_results[i]) {
-      return indexed(Error(ErrorKind::Misuse, 0, "TRANSACTION_CLOSED",
-                           "TRANSACTION_CLOSED: the statement was not executed because the transaction ended"),
+      return indexed(make_error(ErrorKind::Misuse, "TRANSACTION_CLOSED",
+                                "the statement was not executed because the transaction ended"),
                      i);
     }
   }
@@ -79,9 +80,8 @@ std::vector<ResultSet> take_results(hrana::BatchResult& b, std::size_t first, st
 
 /// A transaction that waited for the transaction lane longer than the busy timeout.
 Error lane_busy_error(std::chrono::milliseconds waited) {
-  return Error(ErrorKind::Sqlite, 5, "SQLITE_BUSY",
-               "SQLITE_BUSY: database is locked (another transaction of this client held it for " +
-                   std::to_string(waited.count()) + " ms, the busy timeout)");
+  return make_sqlite_error(5, "database is locked (another transaction of this client held it for " +
+                                  std::to_string(waited.count()) + " ms, the busy timeout)");
 }
 
 }  // namespace
@@ -97,8 +97,8 @@ std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Con
   options.encryption_key = config.remote_encryption_key;
   for (const std::string* header : {&options.auth_token, &options.encryption_key}) {
     if (header->find_first_of("\r\n") != std::string::npos) {
-      throw Error(ErrorKind::Misuse, 0, "URL_INVALID",
-                  "URL_INVALID: the auth token or the remote encryption key contains a line break");
+      throw make_error(ErrorKind::Misuse, "URL_INVALID",
+                       "the auth token or the remote encryption key contains a line break");
     }
   }
   if (url.scheme == Scheme::Ws || url.scheme == Scheme::Wss || (url.scheme == Scheme::Libsql && config.websocket)) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/error_codes.hpp"
 #include "libsql/error.hpp"
 
 namespace libsql::detail {
@@ -16,9 +17,9 @@ namespace {
 /// "SQLITE_IOERR: <what> <path>: <OS reason>" (built by appending: GCC 12 reports a false
 /// -Wrestrict on `"literal" + std::string` chains).
 [[noreturn]] void io_error(const char* what, const std::string& path, int err) {
-  std::string message = "SQLITE_IOERR: ";
-  message.append(what).append(" ").append(path).append(": ").append(std::strerror(err));
-  throw Error(ErrorKind::Sqlite, SQLITE_IOERR, "SQLITE_IOERR", message);
+  std::string message(what);
+  message.append(" ").append(path).append(": ").append(std::strerror(err));
+  throw make_sqlite_error(SQLITE_IOERR, message);
 }
 
 /// fsync of an open descriptor, closed afterwards; `tolerate_einval` for directories on file

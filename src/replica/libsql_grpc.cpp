@@ -15,8 +15,7 @@ namespace libsql::detail {
 namespace {
 
 [[noreturn]] void corrupt(const std::string& what) {
-  throw Error(ErrorKind::Protocol, 0, "SYNC_PROTOCOL_ERROR",
-              "SYNC_PROTOCOL_ERROR: invalid libSQL replication answer: " + what);
+  throw make_error(ErrorKind::Protocol, "SYNC_PROTOCOL_ERROR", "invalid libSQL replication answer: " + what);
 }
 
 std::uint64_t le(std::string_view s, std::size_t at, std::size_t n) {
@@ -310,8 +309,8 @@ LibsqlGrpcPuller::LibsqlGrpcPuller(const LibsqlGrpcOptions& options, std::shared
     : http_(std::move(http)) {
   ParsedUrl url = parse_url(options.sync_url);
   if (url.scheme == Scheme::File || url.memory) {
-    throw Error(ErrorKind::Misuse, 0, "URL_SCHEME_NOT_SUPPORTED",
-                "URL_SCHEME_NOT_SUPPORTED: the sync URL must be a remote URL (libsql:, https: or http:)");
+    throw make_error(ErrorKind::Misuse, "URL_SCHEME_NOT_SUPPORTED",
+                     "the sync URL must be a remote URL (libsql:, https: or http:)");
   }
   base_ = url.tls ? "https://" : "http://";
   base_ += url.host;
@@ -338,7 +337,7 @@ void LibsqlGrpcPuller::close() {
 
 grpc_web::Reply LibsqlGrpcPuller::call(std::string_view method, std::string_view message, std::string& body) {
   if (http_->on_io_thread()) {
-    throw Error(ErrorKind::Misuse, 0, "MISUSE", "MISUSE: a blocking pull cannot run on the HTTP I/O thread");
+    throw make_error(ErrorKind::Misuse, "MISUSE", "a blocking pull cannot run on the HTTP I/O thread");
   }
   const std::string url = base_ + "/wal_log.ReplicationLog/" + std::string(method);
   HttpRequest request{.url = url,
@@ -360,16 +359,18 @@ grpc_web::Reply LibsqlGrpcPuller::call(std::string_view method, std::string_view
   HttpResponse& r = std::get<HttpResponse>(o);
   const std::string where = " [" + base_ + "]";
   if (r.status == 401 || r.status == 403) {
-    throw Error(ErrorKind::Auth, 0, "AUTH_FAILED",
-                "AUTH_FAILED: the sync server rejected the credentials (HTTP " + std::to_string(r.status) + ")" + where);
+    throw make_error(
+        ErrorKind::Auth, "AUTH_FAILED",
+        "the sync server rejected the credentials (HTTP " + std::to_string(r.status) + ")" + where);
   }
   if (r.status != 200) {
     std::string text = r.body.substr(0, 200);
     std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-    throw Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
-                scrub("SERVER_ERROR: Server returned HTTP status " + std::to_string(r.status) +
-                          (text.empty() ? "" : ": " + text) + " (libSQL replication " + std::string(method) + ")" + where,
-                      token_));
+    throw make_error(
+        ErrorKind::Protocol, "SERVER_ERROR",
+        scrub("Server returned HTTP status " + std::to_string(r.status) + (text.empty() ? "" : ": " + text) +
+                  " (libSQL replication " + std::string(method) + ")" + where,
+              token_));
   }
   body = std::move(r.body);
   return grpc_web::decode_reply(body, r.headers);
@@ -385,20 +386,21 @@ void check_status(const grpc_web::Reply& reply, std::string_view method, const s
     if (reply.message == "NEED_SNAPSHOT") throw NeedSnapshot{};
     if (reply.message == "NO_HELLO") throw NoHello{};
     if (reply.message == "NAMESPACE_DOESNT_EXIST") {
-      throw Error(ErrorKind::Protocol, 0, "REPLICA_NAMESPACE_NOT_FOUND",
-                  "REPLICA_NAMESPACE_NOT_FOUND: the database does not exist on the primary" + where);
+      throw make_error(ErrorKind::Protocol, "REPLICA_NAMESPACE_NOT_FOUND",
+                       "the database does not exist on the primary" + where);
     }
   }
   if (reply.status == grpc_web::kUnauthenticated || reply.status == grpc_web::kPermissionDenied) {
-    throw Error(ErrorKind::Auth, 0, "AUTH_FAILED",
-                scrub("AUTH_FAILED: the sync server rejected the credentials (gRPC status " +
-                          std::to_string(reply.status) + ": " + reply.message.substr(0, 200) + ")" + where,
-                      token));
+    throw make_error(
+        ErrorKind::Auth, "AUTH_FAILED",
+        scrub("the sync server rejected the credentials (gRPC status " + std::to_string(reply.status) + ": " +
+                  reply.message.substr(0, 200) + ")" + where,
+              token));
   }
-  throw Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
-              scrub("SERVER_ERROR: libSQL replication " + std::string(method) + " failed with gRPC status " +
-                        std::to_string(reply.status) + ": " + reply.message.substr(0, 200) + where,
-                    token));
+  throw make_error(ErrorKind::Protocol, "SERVER_ERROR",
+                   scrub("libSQL replication " + std::string(method) + " failed with gRPC status " +
+                             std::to_string(reply.status) + ": " + reply.message.substr(0, 200) + where,
+                         token));
 }
 
 }  // namespace
@@ -475,9 +477,10 @@ void LibsqlGrpcPuller::follow(HelloInfo h, std::optional<std::uint64_t> committe
         if (++hellos > 3) corrupt("the server keeps answering NO_HELLO");
         HelloInfo again = hello();
         if (again.log_id != h.log_id) {
-          throw Error(ErrorKind::Protocol, 0, "REPLICA_LOG_CHANGED",
-                      "REPLICA_LOG_CHANGED: the primary's log changed during the sync; the next sync rebuilds "
-                      "the replica" + where);
+          throw make_error(ErrorKind::Protocol, "REPLICA_LOG_CHANGED",
+                           "the primary's log changed during the sync; the next sync rebuilds "
+                           "the replica" +
+                               where);
         }
         continue;
       } catch (const NeedSnapshot&) {
@@ -534,14 +537,15 @@ std::string_view detect_sync_protocol(const std::string& sync_url, const std::st
     if (auto* e = std::get_if<Error>(&o)) throw *e;
     const long status = std::get<HttpResponse>(o).status;
     if (status == 401 || status == 403) {
-      throw Error(ErrorKind::Auth, 0, "AUTH_FAILED",
-                  "AUTH_FAILED: the sync server rejected the credentials (HTTP " + std::to_string(status) + ") [" +
-                      base + "]");
+      throw make_error(
+          ErrorKind::Auth, "AUTH_FAILED",
+          "the sync server rejected the credentials (HTTP " + std::to_string(status) + ") [" + base + "]");
     }
     if (status >= 200 && status < 300) {
-      throw Error(ErrorKind::Misuse, 0, "REPLICA_PROTOCOL_NOT_SUPPORTED",
-                  "REPLICA_PROTOCOL_NOT_SUPPORTED: the sync server speaks Turso Cloud's HTTP sync (GET /info "
-                  "answered), which this client does not support yet [" + base + "]");
+      throw make_error(ErrorKind::Misuse, "REPLICA_PROTOCOL_NOT_SUPPORTED",
+                       "the sync server speaks Turso Cloud's HTTP sync (GET /info "
+                       "answered), which this client does not support yet [" +
+                           base + "]");
     }
   }
   // 2. A gRPC-web Hello.

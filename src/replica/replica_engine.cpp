@@ -9,9 +9,10 @@
 #include <utility>
 
 #include "core/callback.hpp"
+#include "core/error_codes.hpp"
+#include "local/sqlite_handles.hpp"
 #include "replica/durable_file.hpp"
 #include "replica/libsql_grpc.hpp"
-#include "local/sqlite_handles.hpp"
 
 namespace libsql::detail {
 namespace {
@@ -29,8 +30,7 @@ void create_empty_database(const std::string& path) {
   }
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc);
-    throw Error(ErrorKind::Sqlite, rc, sqlite_code_name(rc),
-                sqlite_code_name(rc & 0xff) + ": " + msg + " (creating replica " + path + ")");
+    throw make_sqlite_error(rc, msg + " (creating replica " + path + ")");
   }
 }
 
@@ -49,9 +49,9 @@ void write_image(const std::string& path, const PullResult& image) {
 }
 
 Error replica_unavailable_error() {
-  return Error(ErrorKind::Protocol, 0, "REPLICA_RESET",
-               "REPLICA_RESET: the replica could not be reopened after the server replaced it; "
-               "the next sync retries");
+  return make_error(ErrorKind::Protocol, "REPLICA_RESET",
+                    "the replica could not be reopened after the server replaced it; "
+                    "the next sync retries");
 }
 
 /// The primary's replication index after a forwarded write, when the server sent one.
@@ -101,9 +101,9 @@ std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const C
   std::optional<ReplicaMeta> meta = read_replica_meta(path);
   const bool exists = std::filesystem::exists(path);
   if (exists && !meta) {
-    throw Error(ErrorKind::Misuse, 0, "REPLICA_NOT_CLEAN",
-                "REPLICA_NOT_CLEAN: " + path + " exists but is not an embedded replica (no " +
-                    replica_meta_path(path) + "); use a new path for the replica");
+    throw make_error(ErrorKind::Misuse, "REPLICA_NOT_CLEAN",
+                     "" + path + " exists but is not an embedded replica (no " + replica_meta_path(path) +
+                         "); use a new path for the replica");
   }
   if (meta) check_replica_meta(*meta, identity);
 
@@ -196,9 +196,11 @@ void ReplicaEngine::open_local() {
       local->execute(Statement("SELECT count(*) FROM sqlite_schema"), std::move(cb));
     });
   } catch (const Error& e) {
-    throw Error(ErrorKind::Sqlite, e.extended_code(), "REPLICA_SCHEMA_UNREADABLE",
-                std::string("REPLICA_SCHEMA_UNREADABLE: the primary's schema cannot be read by this SQLite "
-                            "(libSQL/Turso-only syntax?): ") + e.what());
+    throw make_error(ErrorKind::Sqlite, "REPLICA_SCHEMA_UNREADABLE",
+                     std::string("the primary's schema cannot be read by this SQLite "
+                                 "(libSQL/Turso-only syntax?): ") +
+                         e.what(),
+                     e.extended_code());
   }
 }
 

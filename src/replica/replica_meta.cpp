@@ -14,9 +14,10 @@
 #include <limits>
 #include <utility>
 
+#include "core/error_codes.hpp"
 #include "core/json_writer.hpp"
-#include "replica/durable_file.hpp"
 #include "libsql/error.hpp"
+#include "replica/durable_file.hpp"
 
 namespace libsql::detail {
 namespace {
@@ -28,17 +29,16 @@ constexpr std::int64_t kVersion = 1;
 constexpr std::size_t kMaxMetaSize = std::size_t{64} * 1024;
 
 [[noreturn]] void invalid(const std::string& what) {
-  throw Error(ErrorKind::Misuse, 0, "REPLICA_META_INVALID", "REPLICA_META_INVALID: " + what);
+  throw make_error(ErrorKind::Misuse, "REPLICA_META_INVALID", "" + what);
 }
 
 [[noreturn]] void os_error(int code, const std::string& what, int err) {
-  std::string name = sqlite_code_name(code);
-  throw Error(ErrorKind::Sqlite, code, name, name + ": " + what + ": " + std::strerror(err));
+  throw make_sqlite_error(code, what + ": " + std::strerror(err));
 }
 
 void write_meta_string(std::string& out, std::string_view s) {
   if (!append_json_string(out, s, InvalidUtf8::Reject)) {
-    throw Error(ErrorKind::Misuse, 0, "ARGS_INVALID", "ARGS_INVALID: replica metadata must be valid UTF-8");
+    throw make_error(ErrorKind::Misuse, "ARGS_INVALID", "replica metadata must be valid UTF-8");
   }
 }
 
@@ -181,10 +181,10 @@ void write_replica_meta(const std::string& db_path, const ReplicaMeta& meta) {
 
 void check_replica_meta(const ReplicaMeta& meta, std::string_view sync_url_identity) {
   if (meta.sync_url != sync_url_identity) {
-    throw Error(ErrorKind::Misuse, 0, "REPLICA_SYNC_URL_MISMATCH",
-                "REPLICA_SYNC_URL_MISMATCH: the local replica was synced from " + meta.sync_url +
-                    ", not from " + std::string(sync_url_identity) +
-                    "; remove the local database and its -replica.json to start over");
+    throw make_error(ErrorKind::Misuse, "REPLICA_SYNC_URL_MISMATCH",
+                     "the local replica was synced from " + meta.sync_url + ", not from " +
+                         std::string(sync_url_identity) +
+                         "; remove the local database and its -replica.json to start over");
   }
   if (meta.page_size != kReplicaPageSize) {
     invalid("page size " + std::to_string(meta.page_size) + ", but replicated pages are " +
@@ -204,10 +204,10 @@ ReplicaLock ReplicaLock::acquire(const std::string& db_path) {
     int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK) {
-      throw Error(ErrorKind::Misuse, 0, "REPLICA_LOCKED",
-                  "REPLICA_LOCKED: the embedded replica " + db_path +
-                      " is already open for sync by another client (in this or another process); "
-                      "only one may sync a replica file at a time");
+      throw make_error(ErrorKind::Misuse, "REPLICA_LOCKED",
+                       "the embedded replica " + db_path +
+                           " is already open for sync by another client (in this or another process); "
+                           "only one may sync a replica file at a time");
     }
     os_error(SQLITE_IOERR, "cannot lock " + path, err);
   }

@@ -13,14 +13,14 @@
 
 #include "core/callback.hpp"
 #include "core/engine.hpp"
+#include "core/error_codes.hpp"
 #include "core/reaper.hpp"
 
 namespace libsql::detail {
 namespace {
 
 [[noreturn]] void corrupt(const std::string& what) {
-  throw Error(ErrorKind::Protocol, 0, "SYNC_PROTOCOL_ERROR",
-              "SYNC_PROTOCOL_ERROR: invalid pull-updates response: " + what);
+  throw make_error(ErrorKind::Protocol, "SYNC_PROTOCOL_ERROR", "invalid pull-updates response: " + what);
 }
 
 const char* wire_type_name(protobuf::WireType t) {
@@ -139,16 +139,16 @@ std::string scrub(std::string text, const std::string& token) {
 Error pull_http_error(const HttpResponse& r, const std::string& url, const std::string& token) {
   const std::string status = std::to_string(r.status);
   if (r.status == 401 || r.status == 403) {
-    return Error(ErrorKind::Auth, 0, "AUTH_FAILED",
-                 "AUTH_FAILED: the sync server rejected the credentials (HTTP " + status + ") [" + url + "]");
+    return make_error(ErrorKind::Auth, "AUTH_FAILED",
+                      "the sync server rejected the credentials (HTTP " + status + ") [" + url + "]");
   }
   std::string text = r.body.substr(0, 200);
   std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   std::string hint = r.status == 404 ? " (is this a Turso Sync server? it has no /pull-updates)" : "";
-  return Error(ErrorKind::Protocol, 0, "SERVER_ERROR",
-               scrub("SERVER_ERROR: Server returned HTTP status " + status + (text.empty() ? "" : ": " + text) +
-                         hint + " [" + url + "]",
-                     token));
+  return make_error(ErrorKind::Protocol, "SERVER_ERROR",
+                    scrub("Server returned HTTP status " + status + (text.empty() ? "" : ": " + text) + hint +
+                              " [" + url + "]",
+                          token));
 }
 
 std::string strip_trailing_slashes(std::string path) {
@@ -158,8 +158,8 @@ std::string strip_trailing_slashes(std::string path) {
 
 void require_remote(const ParsedUrl& url) {
   if (url.scheme == Scheme::File || url.memory) {
-    throw Error(ErrorKind::Misuse, 0, "URL_SCHEME_NOT_SUPPORTED",
-                "URL_SCHEME_NOT_SUPPORTED: the sync URL must be a remote URL (libsql:, https: or http:)");
+    throw make_error(ErrorKind::Misuse, "URL_SCHEME_NOT_SUPPORTED",
+                     "the sync URL must be a remote URL (libsql:, https: or http:)");
   }
 }
 
@@ -168,11 +168,11 @@ void require_remote(const ParsedUrl& url) {
 void check_complete_image(const PullResult& result) {
   // decode_pull_response() left no duplicates and nothing beyond db_size, so the count says it.
   if (result.pages.size() != result.db_size_pages) {
-    throw Error(ErrorKind::Protocol, 0, "SYNC_PROTOCOL_ERROR",
-                "SYNC_PROTOCOL_ERROR: incomplete bootstrap: the server sent " + std::to_string(result.pages.size()) +
-                    " of the database's " + std::to_string(result.db_size_pages) +
-                    " pages (tursodb serves only pages still in its WAL: was the database checkpointed "
-                    "before the server started?)");
+    throw make_error(ErrorKind::Protocol, "SYNC_PROTOCOL_ERROR",
+                     "incomplete bootstrap: the server sent " + std::to_string(result.pages.size()) +
+                         " of the database's " + std::to_string(result.db_size_pages) +
+                         " pages (tursodb serves only pages still in its WAL: was the database checkpointed "
+                         "before the server started?)");
   }
 }
 
@@ -413,16 +413,16 @@ void TursoSyncClient::pull(const std::string& client_revision, Callback<PullResu
                 } catch (const Error& e) {
                   deliver(done, Outcome<PullResult>(e));
                 } catch (const std::bad_alloc&) {
-                  deliver(done, Outcome<PullResult>(Error(ErrorKind::Protocol, 0, "SYNC_PROTOCOL_ERROR",
-                                                          "SYNC_PROTOCOL_ERROR: out of memory decoding the pull")));
+                  deliver(done, Outcome<PullResult>(make_error(ErrorKind::Protocol, "SYNC_PROTOCOL_ERROR",
+                                                               "out of memory decoding the pull")));
                 }
               });
 }
 
 PullResult TursoSyncClient::pull(const std::string& client_revision) {
   if (http_->on_io_thread()) {
-    throw Error(ErrorKind::Misuse, 0, "MISUSE",
-                "MISUSE: a blocking pull cannot run on the HTTP I/O thread (inside a completion callback)");
+    throw make_error(ErrorKind::Misuse, "MISUSE",
+                     "a blocking pull cannot run on the HTTP I/O thread (inside a completion callback)");
   }
   return wait_for<PullResult>([&](Callback<PullResult> cb) { pull(client_revision, std::move(cb)); });
 }

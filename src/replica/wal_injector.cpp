@@ -15,9 +15,10 @@
 #include <utility>
 #include <vector>
 
-#include "replica/durable_file.hpp"
+#include "core/error_codes.hpp"
 #include "libsql/error.hpp"
 #include "local/connection.hpp"
+#include "replica/durable_file.hpp"
 
 // Everything below follows SQLite's documented formats: "WAL-mode File Format"
 // (https://sqlite.org/walformat.html), the database file format (fileformat2.html) and the
@@ -80,15 +81,14 @@ void hook(InjectPoint point, std::size_t frames) {
 
 // ---- errors ---------------------------------------------------------------------------------
 Error misuse(const char* code, const std::string& message) {
-  return Error(ErrorKind::Misuse, 0, code, std::string(code) + ": " + message);
+  return make_error(ErrorKind::Misuse, code, message);
 }
 Error file_error(int sqlite_code, const char* code, const std::string& message) {
-  return Error(ErrorKind::Sqlite, sqlite_code, code, std::string(code) + ": " + message);
+  return make_error(ErrorKind::Sqlite, code, message, sqlite_code);
 }
 // A VFS method failed: no message on the connection, only the code.
 Error vfs_error(int rc, const std::string& what) {
-  return Error(ErrorKind::Sqlite, rc, sqlite_code_name(rc),
-               sqlite_code_name(rc & 0xff) + ": " + what + ": " + sqlite3_errstr(rc));
+  return make_sqlite_error(rc, what + ": " + sqlite3_errstr(rc));
 }
 Error io_error(const std::string& what) {
   return file_error(SQLITE_IOERR, "REPLICA_IO", what + ": " + std::strerror(errno));

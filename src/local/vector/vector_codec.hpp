@@ -1,7 +1,7 @@
 #pragma once
 // libSQL's vector values: the blob layouts, the text form, conversions and distances, as
-// libSQL 0.5.x (inside @libsql/client 0.17) computes them. Facts: docs/engine-parity.md,
-// "Vector search" (in /work/shared/docs), checked against the official client.
+// libSQL 0.5.x (inside @libsql/client 0.17) computes them. Facts: docs/vector.md, checked
+// against the official client.
 
 #include <cstddef>
 #include <cstdint>
