@@ -1,14 +1,15 @@
 // End-to-end over Hrana over WebSocket: the real generated Prisma Client (Prisma 7) on a fresh
 // sqld through a `ws://` URL, per adapter kind (the official adapter reaches the same server
-// through @libsql/client's WebSocket client). Always on sqld, whatever E2E_REMOTE says.
+// through @libsql/client's WebSocket client). Always on sqld; runs in the remote pass only
+// (E2E_REMOTE=1 or sqld), so that CI runs it once.
 import { describe, it, beforeEach, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
-import { adapterKinds, makeAdapter, freshDb, makePrisma } from './adapters.mjs'
+import { adapterKinds, makeAdapter, freshDb, makePrisma, remoteOnly } from './adapters.mjs'
 import { jwtKeyPair, SQLD_BINARY } from '../sqld.mjs'
 import fs from 'node:fs'
 
 const kinds = await adapterKinds()
-const noSqld = fs.existsSync(SQLD_BINARY) ? false : `no sqld at ${SQLD_BINARY}`
+const noSqld = remoteOnly('Prisma over ws:// on sqld') || (fs.existsSync(SQLD_BINARY) ? false : `no sqld at ${SQLD_BINARY}`)
 const TX = { maxWait: 20_000, timeout: 20_000 }
 const wsUrl = (url) => url.replace(/^http:/, 'ws:')
 
@@ -90,3 +91,25 @@ for (const { kind, skip } of kinds) {
     })
   })
 }
+
+describe('[ours] createClient({ websocket: true }) takes libsql: URLs over WebSocket', { skip: noSqld }, () => {
+  it('libsql:?tls=0 reaches sqld over WebSocket; an http: URL is refused as @libsql/client/ws refuses it', async () => {
+    const { createClient } = await import('libsql-cpp/client')
+    const db = await freshDb({ remote: true, server: 'sqld', sql: null })
+    try {
+      const client = createClient({ url: `libsql://127.0.0.1:${db.port ?? new URL(db.url).port}?tls=0`, websocket: true })
+      assert.equal((await client.execute('SELECT 7 AS n')).rows[0].n, 7)
+      client.close()
+      await assert.rejects(async () => {
+        const refused = createClient({ url: db.url, websocket: true })  // may open lazily
+        try {
+          await refused.execute('SELECT 1')
+        } finally {
+          refused.close()
+        }
+      }, (e) => e.code === 'URL_SCHEME_NOT_SUPPORTED')
+    } finally {
+      await db.cleanup()
+    }
+  })
+})

@@ -16,6 +16,12 @@ export type Config = {
   intMode?: 'number' | 'bigint' | 'string'
   concurrency?: number
   timeout?: number
+  /**
+   * Remote: Hrana over WebSocket for `libsql:` URLs (`wss:`, `ws:` with `?tls=0`), as
+   * `@libsql/client/ws`'s createClient takes them; `http:`/`https:`/`file:` URLs are then refused.
+   * `ws:`/`wss:` URLs use WebSocket either way.
+   */
+  websocket?: boolean
   /** Local files: how long a write waits for another process's lock (ms, default 5000). */
   busyTimeout?: number
   /** Local files: PRAGMA synchronous (default 'full', like @libsql/client). */
