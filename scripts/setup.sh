@@ -29,7 +29,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages (reinstalled only when a lock file changed): the root's (Prisma 7, the official
-# adapters, node-addon-api) and tests/migrate's (Prisma 6.19, whose Migrate runs on adapters).
+# adapters, node-addon-api), tests/migrate's (Prisma 6.19, whose Migrate runs on adapters) and
+# tests/prisma5's (Prisma 5.22, the 5.4–6.5 adapter interface).
 npm_install() {
   local dir="$1" stamp="$1/node_modules/.libsql-cpp-lock"
   if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
@@ -40,6 +41,7 @@ npm_install() {
 if [ "${SKIP_NPM:-0}" != 1 ]; then
   npm_install .
   npm_install tests/migrate
+  npm_install tests/prisma5
   # The reference Turso Sync client: `npm install`, not `npm ci` (its optional packages for
   # other platforms are not published, and `npm ci` refuses a lock file without them).
   stamp=tests/replica/node_modules/.libsql-cpp-stamp

@@ -35,7 +35,15 @@ struct Config {
   std::optional<bool> tls{};                  ///< overrides the scheme's TLS choice (as `?tls=`)
   IntMode int_mode = IntMode::Number;         ///< for bindings; the C++ API always has int64
   int concurrency = 20;                       ///< max parallel remote requests
-  std::chrono::milliseconds timeout{0};       ///< remote request timeout; 0 = none
+  /// Remote databases (and an embedded replica's syncs): the request deadline. A request on
+  /// which the server sends nothing for this long fails with ErrorKind::Timeout (code
+  /// CURLE_OPERATION_TIMEDOUT) instead of waiting forever; it is never sent again (a write may
+  /// still have been applied). Every chunk of an answer restarts the wait, so a long answer
+  /// that streams in is not cut. Default 300 s: what @libsql/client gets on Node from fetch
+  /// (undici's headersTimeout and bodyTimeout); 0 = no deadline. A remote URL's
+  /// `?requestTimeout=<ms>` overrides it. Also bounds connecting (at most 10 s).
+  /// Not @libsql/client's `timeout` (there: the busy timeout of local files; see busy_timeout).
+  std::chrono::milliseconds timeout{300000};
   /// Hrana over WebSocket for libsql: URLs (wss:, or ws: with ?tls=0), as importing
   /// `@libsql/client/ws` does; http:, https: and file: URLs are then refused. Off: libsql: goes
   /// over HTTP (as `@libsql/client`'s default entry). ws: and wss: URLs use WebSocket either way.
@@ -52,6 +60,11 @@ struct Config {
   /// Unset: the build's default (60 µs). Zero: never.
   std::optional<std::chrono::microseconds> inline_max_time{};
   JournalMode journal_mode = JournalMode::Wal;   ///< a file's journal mode (see JournalMode)
+  /// Local file: a read made while an earlier write of this client has not finished runs after
+  /// it, so calls take effect in the order they were made (as @libsql/client's do; the Node
+  /// `createClient` sets it). Off (the default, and the Prisma adapter's choice): reads run on
+  /// the reader pool beside pending writes and see the last committed state.
+  bool ordered_calls = false;
 
   /// Embedded replica: told about every failed background sync (it is retried with backoff).
   /// Runs on the sync thread. Default: a line on stderr.

@@ -116,7 +116,7 @@ ParsedUrl parse_url(std::string_view url, std::optional<bool> tls_override) {
   }
   std::string path = percent_decode(rest, false);
 
-  // Query parameters: only tls and authToken, as in @libsql/client.
+  // Query parameters: tls and authToken, as in @libsql/client, and our requestTimeout.
   std::optional<bool> tls_param;
   if (!query.empty()) {
     std::size_t pos = 0;
@@ -136,9 +136,18 @@ ParsedUrl parse_url(std::string_view url, std::optional<bool> tls_override) {
                                        "\". Supported values are: \"0\" and \"1\"");
         } else if (key == "authToken") {
           result.auth_token = value;
+        } else if (key == "requestTimeout") {
+          // Ours: the remote request deadline in milliseconds (Config::timeout), 0 = none.
+          const bool digits = !value.empty() && value.size() <= 10 &&
+                              value.find_first_not_of("0123456789") == std::string::npos;
+          if (!digits) {
+            fail("URL_INVALID", "the \"requestTimeout\" query argument must be a number of milliseconds "
+                                "(0 = no deadline), not \"" + value + "\"");
+          }
+          result.request_timeout = std::chrono::milliseconds(std::stoll(value));
         } else {
           fail("URL_PARAM_NOT_SUPPORTED", "unsupported URL query parameter \"" + key +
-                                              "\" (supported: tls, authToken)");
+                                              "\" (supported: tls, authToken, requestTimeout)");
         }
       }
       pos = amp + 1;

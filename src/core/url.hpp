@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@ struct ParsedUrl {
   std::optional<int> port{};     ///< remote only
   bool tls = true;               ///< remote: https/wss (after `tls=` and scheme rules)
   std::optional<std::string> auth_token{};  ///< from `?authToken=`
+  /// From `?requestTimeout=<ms>` (ours, not @libsql/client's): overrides Config::timeout.
+  std::optional<std::chrono::milliseconds> request_timeout{};
 };
 
 /// Throws libsql::Error (Misuse) with code URL_INVALID, URL_SCHEME_NOT_SUPPORTED or

@@ -455,6 +455,7 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
       std::make_unique<Lane>(std::move(writer)), std::make_unique<Lane>(std::move(readers)), limit,
       timing));
   engine->inline_ = Connection::open(url.path, ConnectionRole::Inline, config);
+  engine->ordered_ = config.ordered_calls;
   return engine;
 }
 
@@ -533,7 +534,7 @@ void LocalEngine::post_writer(LaneTask task, bool counted) {
 }
 
 bool LocalEngine::behind_write() const noexcept {
-  return writes_->load(std::memory_order_acquire) != 0;
+  return ordered_ && writes_->load(std::memory_order_acquire) != 0;
 }
 
 bool LocalEngine::try_execute_inline(const Statement& stmt, ResultSet& out) {

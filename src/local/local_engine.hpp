@@ -49,10 +49,11 @@ class LocalEngine final : public Engine {
   [[nodiscard]] bool behind_write() const noexcept;
   std::unique_ptr<Lane> writer_;
   std::unique_ptr<Lane> readers_;  // null for :memory:
-  // Files: writes posted to the writer lane and not finished. While one is pending, reads go to
+  // Files: writes posted to the writer lane and not finished. With ordered_calls, while one is pending, reads go to
   // the writer lane behind it (and skip the inline path), so a read made after a write sees it
   // even when the caller did not wait for the write (calls run in the order made).
   std::shared_ptr<std::atomic<std::size_t>> writes_ = std::make_shared<std::atomic<std::size_t>>(0);
+  bool ordered_ = false;  // Config::ordered_calls: reads wait for `writes_` (set once, at open)
   int max_bind_values_;
   std::atomic<bool> closed_{false};
   std::mutex sessions_mu_;

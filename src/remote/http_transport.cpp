@@ -51,6 +51,11 @@ std::string curl_code_name(int code) {
 
 }  // namespace
 
+void apply_request_timeout(HttpOptions& options, std::chrono::milliseconds timeout) {
+  options.request_timeout = std::max(timeout, std::chrono::milliseconds(0));
+  if (timeout.count() > 0) options.connect_timeout = std::min(options.connect_timeout, timeout);
+}
+
 Error http_transport_error(int curl_code, const std::string& url, const std::string& detail) {
   std::string name = curl_code_name(curl_code);
   std::string text = curl_easy_strerror(static_cast<CURLcode>(curl_code));
@@ -66,6 +71,13 @@ Error http_transport_error(int curl_code, const std::string& url, const std::str
 struct HttpTransport::Transfer {
   HttpRequest request;
   std::size_t read_pos = 0;
+  /// When the request times out unless the server sends something first (request_timeout).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::chrono::milliseconds timeout{0};
+  bool timed_out = false;
+  void touch() {
+    if (timeout.count() > 0) deadline = std::chrono::steady_clock::now() + timeout;
+  }
   Callback<HttpResponse> done;
   HttpResponse response;
   EasyHandle easy;
@@ -159,6 +171,7 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
                      size_t len = std::min(size * n, body.size() - tr->read_pos);
                      std::memcpy(buffer, body.data() + tr->read_pos, len);
                      tr->read_pos += len;
+                     if (len > 0) tr->touch();
                      return len;
                    });
   curl_easy_setopt(easy, CURLOPT_READDATA, t.get());
@@ -183,11 +196,15 @@ void HttpTransport::start_transfer(std::unique_ptr<Transfer> t) {
   set_ca_bundle(easy);
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
+  // The request deadline is ours (expire_transfers), not CURLOPT_TIMEOUT_MS: libcurl's bounds
+  // the whole transfer, which would cut a long answer that keeps streaming in.
+  t->timeout = options_.request_timeout;
+  t->touch();
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error_buffer);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION,
                    +[](char* data, size_t size, size_t n, void* user) -> size_t {
                      auto* tr = static_cast<Transfer*>(user);
+                     tr->touch();
                      if (tr->request.on_body) {
                        long status = 0;
                        curl_easy_getinfo(tr->easy.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -216,6 +233,13 @@ void HttpTransport::finish_transfer(Transfer* raw, int code) {
   curl_multi_remove_handle(multi_.get(), t->easy.get());
   in_flight_.erase(raw);
   --active_;
+  if (t->timed_out) {
+    t->done(http_transport_error(
+        CURLE_OPERATION_TIMEDOUT, t->request.url,
+        "the server sent nothing for " + std::to_string(t->timeout.count()) +
+            " ms, the request timeout; the request was not sent again, and the server may still apply it"));
+    return;
+  }
   if (code != CURLE_OK) {
     t->done(http_transport_error(code, t->request.url, t->error_buffer));
     return;
@@ -233,6 +257,22 @@ void HttpTransport::finish_transfer(Transfer* raw, int code) {
     }
   }
   t->done(std::move(t->response));
+}
+
+std::chrono::milliseconds HttpTransport::expire_transfers(std::chrono::milliseconds cap) {
+  if (options_.request_timeout.count() <= 0 || in_flight_.empty()) return cap;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<Transfer*> late;
+  auto next = now + cap;
+  for (Transfer* t : in_flight_) {
+    if (t->deadline <= now) late.push_back(t);
+    else next = std::min(next, t->deadline);
+  }
+  for (Transfer* t : late) {
+    t->timed_out = true;
+    finish_transfer(t, CURLE_OPERATION_TIMEDOUT);  // removes it from the multi handle: nothing is resent
+  }
+  return std::chrono::ceil<std::chrono::milliseconds>(next - now);
 }
 
 void HttpTransport::run() {
@@ -273,6 +313,7 @@ void HttpTransport::run() {
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
       finish_transfer(t, msg->data.result);
     }
+    wait_ms = static_cast<int>(expire_transfers(std::chrono::milliseconds(wait_ms)).count());
     curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
   }
   // Stopping: fail everything still queued or in flight.

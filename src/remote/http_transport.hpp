@@ -50,7 +50,12 @@ struct HttpResponse {
 struct HttpOptions {
   int concurrency = 20;                               ///< requests in flight at once
   std::chrono::milliseconds connect_timeout{10000};
-  std::chrono::milliseconds request_timeout{0};       ///< 0 = none
+  /// The request deadline: a request fails with a Timeout error (CURLE_OPERATION_TIMEDOUT)
+  /// when the server sends nothing for this long, from the moment the request starts (its
+  /// connection and sending included) until its answer is complete; every chunk of the answer
+  /// that arrives starts the wait again (as Node's fetch: undici's headersTimeout and
+  /// bodyTimeout). A timed-out request is never sent again. 0 = none.
+  std::chrono::milliseconds request_timeout{0};
 };
 
 /// libcurl's multi interface on one I/O thread: keep-alive connections, HTTP/2 when the
@@ -77,6 +82,9 @@ class HttpTransport {
   void run();
   void start_transfer(std::unique_ptr<Transfer> t);
   void finish_transfer(Transfer* t, int curl_code);
+  /// Fails the transfers whose deadline passed; returns how long until the next one is due
+  /// (capped at `cap`).
+  std::chrono::milliseconds expire_transfers(std::chrono::milliseconds cap);
 
   HttpOptions options_;
   MultiHandle multi_;  // used by the I/O thread (and curl_multi_wakeup); freed after it is joined
@@ -88,6 +96,10 @@ class HttpTransport {
   std::unordered_set<Transfer*> in_flight_;  // I/O thread only
   std::thread io_;
 };
+
+/// Puts a Config's `timeout` into transport options: the request deadline, and the connect
+/// timeout bounded by it (at most 10 s). 0 = no request deadline.
+void apply_request_timeout(HttpOptions& options, std::chrono::milliseconds timeout);
 
 /// `libsql::Error` for a failed transfer (curl code) — never contains the token.
 Error http_transport_error(int curl_code, const std::string& url, const std::string& detail);

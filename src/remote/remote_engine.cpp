@@ -89,10 +89,7 @@ Error lane_busy_error(std::chrono::milliseconds waited) {
 std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Config& config, int hrana_version) {
   HttpHranaOptions options;
   options.http.concurrency = config.concurrency > 0 ? config.concurrency : 20;
-  if (config.timeout.count() > 0) {
-    options.http.request_timeout = config.timeout;
-    options.http.connect_timeout = config.timeout;
-  }
+  apply_request_timeout(options.http, url.request_timeout.value_or(config.timeout));
   options.auth_token = url.auth_token ? *url.auth_token : config.auth_token;
   options.encryption_key = config.remote_encryption_key;
   for (const std::string* header : {&options.auth_token, &options.encryption_key}) {
@@ -104,9 +101,12 @@ std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Con
   if (url.scheme == Scheme::Ws || url.scheme == Scheme::Wss || (url.scheme == Scheme::Libsql && config.websocket)) {
     WsHranaOptions ws = ws_options_for(url);
     ws.auth_token = options.auth_token;
-    if (config.timeout.count() > 0) {
-      ws.connect_timeout = config.timeout;
-      ws.request_timeout = config.timeout;
+    // As over HTTP: the request deadline (URL's requestTimeout, else Config::timeout), which
+    // also bounds connecting, at most 10 s.
+    const std::chrono::milliseconds deadline = url.request_timeout.value_or(config.timeout);
+    if (deadline.count() > 0) {
+      ws.connect_timeout = std::min(deadline, std::chrono::milliseconds(10000));
+      ws.request_timeout = deadline;
     }
     return over(WsHrana::create(std::move(ws)), config.busy_timeout);
   }

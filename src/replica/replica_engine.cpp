@@ -110,10 +110,7 @@ std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const C
   Config local_config = config;
   local_config.sync_url.clear();
   HttpOptions http_options;
-  if (config.timeout.count() > 0) {
-    http_options.request_timeout = config.timeout;
-    http_options.connect_timeout = config.timeout;
-  }
+  apply_request_timeout(http_options, config.timeout);
   auto sync_http = std::make_shared<HttpTransport>(http_options);
   std::unique_ptr<ReplicaPuller> puller;
   bool bootstrapped = false;

@@ -2,11 +2,12 @@
 // target, hrana_decode_fuzz.cpp). Each must accept its input or reject it with its own error
 // type (libsql::Error, or the CLI's CliError), never crash, hang, or read out of bounds
 // (ASan + UBSan). LIBSQL_FUZZ_PARSER picks one parser (url, sql, pull, dotenv, lock, meta,
-// migration, grpc); unset, the first byte of the input picks it.
+// migration, grpc, prisma); unset, the first byte of the input picks it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -18,13 +19,16 @@
 #include "core/engine.hpp"
 #include "core/url.hpp"
 #include "libsql/client.hpp"
+#include "prisma/arg_mapping.hpp"
+#include "prisma/js_date.hpp"
+#include "remote/hrana_json.hpp"
 #include "replica/libsql_grpc.hpp"
 #include "replica/replica_meta.hpp"
 #include "replica/turso_sync.hpp"
 
 namespace {
 
-enum class Parser { Url, Sql, Pull, Dotenv, Lock, Meta, Migration, Grpc, Count, Any };
+enum class Parser { Url, Sql, Pull, Dotenv, Lock, Meta, Migration, Grpc, Prisma, Count, Any };
 Parser g_parser = Parser::Any;
 
 void url(std::string_view in) {
@@ -137,6 +141,69 @@ void grpc(std::string_view in) {
   }
 }
 
+/// The Prisma layer's argument conversion (src/prisma/arg_mapping.*: what Prisma's query
+/// arguments and their argTypes become before binding). Byte 0 picks the scalar type (and bit 7
+/// the timestamp format), byte 1 the JS kind of the argument; the rest is its payload: a
+/// string's or a bigint's text, a Uint8Array's bytes, or 8 bytes of a number / Date's time value.
+/// A conversion either gives a value or fails with ARGS_INVALID / VALUE_OUT_OF_RANGE (Misuse);
+/// what it gives is checked against the text it came from.
+void prisma(std::string_view in) {
+  using namespace libsql::prisma;
+  if (in.size() < 2) return;
+  const auto type = static_cast<ScalarType>(static_cast<unsigned char>(in[0]) % 12);
+  const auto format = (static_cast<unsigned char>(in[0]) & 0x80) ? TimestampFormat::UnixEpochMs : TimestampFormat::Iso8601;
+  const unsigned kind = static_cast<unsigned char>(in[1]) % 7;
+  const std::string_view payload = in.substr(2);
+  double number = 0;
+  if (payload.size() >= sizeof number) std::memcpy(&number, payload.data(), sizeof number);
+  JsArg arg;
+  switch (kind) {
+    case 0: arg = std::monostate{}; break;
+    case 1: arg = !payload.empty() && (payload[0] & 1); break;
+    case 2: arg = number; break;
+    case 3: arg = std::string(payload); break;
+    case 4: arg = JsBigInt{std::string(payload)}; break;
+    case 5: arg = JsDate{number}; break;
+    default: arg = libsql::make_blob(payload); break;
+  }
+  try {
+    const libsql::Value v = convert_arg(arg, type, format);
+    // A bigint argument that converted to an integer is that integer exactly.
+    if (kind == 4 && std::holds_alternative<std::int64_t>(v) && parse_bigint(payload) != std::get<std::int64_t>(v)) {
+      __builtin_trap();
+    }
+    // A date bound as text reads back as the same instant.
+    if ((kind == 5 || (kind == 3 && type == ScalarType::Datetime)) && format == TimestampFormat::Iso8601) {
+      const auto* text = std::get_if<std::string>(&v);
+      if (text == nullptr || !parse_js_date(*text)) __builtin_trap();
+    }
+    if (kind == 0 && v.index() != 0) __builtin_trap();
+  } catch (const libsql::Error& e) {
+    if (e.kind() != libsql::ErrorKind::Misuse) __builtin_trap();
+    if (e.code_name() != "ARGS_INVALID" && e.code_name() != "VALUE_OUT_OF_RANGE") __builtin_trap();
+  }
+  // The text parsers on their own, with their round trips.
+  try {
+    const std::int64_t i = parse_bigint(payload);
+    if (parse_bigint(std::to_string(i)) != i) __builtin_trap();
+  } catch (const libsql::Error&) {
+  }
+  try {
+    const double d = parse_decimal(payload);
+    if (!(d == d) || d == std::numeric_limits<double>::infinity() || d == -std::numeric_limits<double>::infinity()) __builtin_trap();
+  } catch (const libsql::Error&) {
+  }
+  if (auto blob = decode_base64(payload)) {
+    // What decodes re-encodes (standard, padded) and decodes to the same bytes.
+    if (decode_base64(libsql::detail::hrana::base64_encode(blob->bytes)) != blob) __builtin_trap();
+  }
+  if (auto ms = parse_js_date(payload)) {
+    if (parse_js_date(to_js_iso_string(*ms)) != ms) __builtin_trap();
+  }
+  (void)parse_scalar_type(payload);
+  (void)parse_timestamp_format(payload);
+}
+
 void run(Parser p, std::string_view in) {
   switch (p) {
     case Parser::Url: return url(in);
@@ -147,6 +214,7 @@ void run(Parser p, std::string_view in) {
     case Parser::Meta: return meta(in);
     case Parser::Migration: return migration(in);
     case Parser::Grpc: return grpc(in);
+    case Parser::Prisma: return prisma(in);
     default: return;
   }
 }
@@ -154,7 +222,7 @@ void run(Parser p, std::string_view in) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* names[] = {"url", "sql", "pull", "dotenv", "lock", "meta", "migration", "grpc"};
+  const char* names[] = {"url", "sql", "pull", "dotenv", "lock", "meta", "migration", "grpc", "prisma"};
   if (const char* want = std::getenv("LIBSQL_FUZZ_PARSER")) {
     for (int i = 0; i < static_cast<int>(Parser::Count); ++i) {
       if (std::strcmp(want, names[i]) == 0) g_parser = static_cast<Parser>(i);

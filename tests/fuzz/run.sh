@@ -13,7 +13,7 @@ cp tests/fuzz/corpus/* "$work/"
 echo "== fuzzing the Hrana response decoder for ${seconds}s"
 build/fuzz/hrana_fuzz -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$work" 2>&1 | tail -n 15
 per_parser=$(( seconds / 7 > 0 ? seconds / 7 : 1 ))
-for parser in url sql pull dotenv lock meta migration grpc; do
+for parser in url sql pull dotenv lock meta migration grpc prisma; do
   dir=$(mktemp -d -p "$work")
   cp tests/fuzz/corpus-parsers/"$parser"/* "$dir/" 2>/dev/null || true
   echo "== fuzzing the $parser parser for ${per_parser}s"

@@ -11,6 +11,7 @@
 //   node tests/soak/sqld-stall.mjs                     # ours, 16 clients, 60 s
 //   node tests/soak/sqld-stall.mjs --official          # the same with @libsql/client 0.17.4
 //   node tests/soak/sqld-stall.mjs --clients 8 --duration 30 --mode deferred
+//   node tests/soak/sqld-stall.mjs --sqld-args '--checkpoint-interval-s 1'   # extra sqld options
 import fs from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { startSqld } from '../sqld.mjs'
@@ -23,15 +24,17 @@ const N = Number(arg('clients', 16))
 const SECS = Number(arg('duration', 60))
 const STALL_S = Number(arg('stall-s', 10))
 const MODE = arg('mode', 'write')
+const SQLD_ARGS = String(arg('sqld-args', '')).split(/\s+/).filter(Boolean)
 const official = process.argv.includes('--official')
 const { createClient } = await import(official ? '@libsql/client' : 'libsql-cpp')
 
-const sqld = await startSqld()
+const sqld = await startSqld({ args: SQLD_ARGS })
 const setup = createClient({ url: sqld.url })
 await setup.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, c INTEGER, s TEXT)')
 await setup.execute('INSERT INTO t (id, c) VALUES (1, 0)')
 let ops = 0
 let errors = 0
+const errorKinds = new Map() // first line of each error message -> count
 let last = Date.now()
 const t0 = Date.now()
 const deadline = t0 + SECS * 1000
@@ -50,8 +53,10 @@ const work = clients.map(async (c, i) => {
       }
       ops++
       last = Date.now()
-    } catch {
+    } catch (e) {
       errors++
+      const what = String(e?.message ?? e).split('\n')[0].slice(0, 160)
+      errorKinds.set(what, (errorKinds.get(what) ?? 0) + 1)
     }
   }
 })
@@ -85,6 +90,7 @@ await new Promise((resolve) => {
     resolve()
   })
 })
-console.log(`${stalled ? 'stalled' : 'done'}: ops ${ops} errors ${errors}`)
+console.log(`${stalled ? 'stalled' : 'done'}: ops ${ops} errors ${errors} (sqld ${SQLD_ARGS.join(' ') || 'defaults'})`)
+for (const [what, n] of [...errorKinds].sort((a, b) => b[1] - a[1]).slice(0, 5)) console.log(`  error x${n}: ${what}`)
 await sqld.stop()
 process.exit(stalled ? 2 : 0)

@@ -5,7 +5,12 @@
 const { native, call } = require('./native.js')
 const { LibsqlError, LibsqlBatchError } = require('./errors.js')
 
-/** A row as @libsql/client makes it: cells by index (non-enumerable) and by column name, and `length`. */
+/**
+ * A row as @libsql/client makes it: cells by column name (own, enumerable: what spread, keys and
+ * JSON see), by index and `length` (not enumerable). Large results build their rows through one
+ * class per column list, whose indices and `length` are getters on its prototype over the cells
+ * (the official defines each as an own property: per cell that costs most of a 1,000-row read).
+ */
 function makeRow(cells, columns) {
   const row = {}
   Object.defineProperty(row, 'length', { value: cells.length })
@@ -18,6 +23,34 @@ function makeRow(cells, columns) {
     }
   }
   return row
+}
+
+const kCells = Symbol('cells')
+const rowClasses = new Map() // column list -> row class (bounded: cleared past 256 lists)
+
+function rowClass(columns) {
+  const key = columns.join('\u0000')
+  let Row = rowClasses.get(key)
+  if (Row) return Row
+  const names = []
+  for (const c of columns) if (!names.includes(c)) names.push(c)
+  const firstIndex = names.map((c) => columns.indexOf(c))
+  Row = function Row(cells) {
+    Object.defineProperty(this, kCells, { value: cells })
+    for (let j = 0; j < names.length; j++) this[names[j]] = cells[firstIndex[j]]
+  }
+  Row.prototype = Object.create(Object.prototype)
+  Object.defineProperty(Row.prototype, 'length', { get() { return this[kCells].length } })
+  for (let i = 0; i < columns.length; i++) Object.defineProperty(Row.prototype, i, { get() { return this[kCells][i] } })
+  if (rowClasses.size >= 256) rowClasses.clear()
+  rowClasses.set(key, Row)
+  return Row
+}
+
+function makeRows(rows, columns) {
+  if (rows.length < 32 || columns.some((c) => /^\d+$/.test(c) || c === 'length' || c === '__proto__')) return rows.map((cells) => makeRow(cells, columns))
+  const Row = rowClass(columns)
+  return rows.map((cells) => new Row(cells))
 }
 
 function valueToJson(value) {
@@ -51,7 +84,7 @@ class ResultSetImpl {
 }
 
 function resultSet(r) {
-  return new ResultSetImpl(r.columns, r.columnTypes, r.rows.map((cells) => makeRow(cells, r.columns)), r.rowsAffected, r.lastInsertRowid)
+  return new ResultSetImpl(r.columns, r.columnTypes, makeRows(r.rows, r.columns), r.rowsAffected, r.lastInsertRowid)
 }
 
 /** execute(stmt) / execute(sql, args) -> [sql, args]. */
@@ -70,18 +103,29 @@ function normalizeAll(stmts) {
 }
 
 const closedError = () => new LibsqlError('The client is closed', 'CLIENT_CLOSED')
-const txClosedError = () => new LibsqlError('The transaction is closed', 'TRANSACTION_CLOSED')
+/** Worded as the official client words it: its local and remote transactions differ. */
+const txClosedError = (remote, commit = false) =>
+  new LibsqlError(
+    !remote ? 'The transaction is closed'
+      : commit ? 'Cannot commit the transaction because it is already closed'
+        : 'Cannot execute statements because the transaction is closed',
+    'TRANSACTION_CLOSED')
 
 /**
  * A batch failure as the official's LibsqlBatchError, whose `statementIndex` is the zero-based
  * index of the statement that failed (the engine marks it). A batch that failed as a whole
  * (BEGIN, COMMIT, a server refusing the request) stays a LibsqlError, as with the official.
  */
-function batchError(e) {
-  if (!(e instanceof LibsqlError) || e instanceof LibsqlBatchError || e.statementIndex === undefined) return e
+function batchError(e, index = e?.statementIndex) {
+  if (!(e instanceof LibsqlError) || e instanceof LibsqlBatchError || index === undefined) return e
   const message = e.code !== undefined && e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message
-  return new LibsqlBatchError(message, e.statementIndex, e.code, e.extendedCode, e.rawCode, e.cause)
+  return new LibsqlBatchError(message, index, e.code, e.extendedCode, e.rawCode, e.cause)
 }
+
+const kGeneration = Symbol('generation')
+const kEnd = Symbol('end')
+/** A client's config (lib/prisma.js: `new PrismaLibSQL(client)` opens the same database). */
+const kConfig = Symbol.for('libsql-cpp.client.config')
 
 class Transaction {
   #tx
@@ -97,15 +141,27 @@ class Transaction {
   get closed() {
     return this.#closed || this.#client.closed || this.#client[kGeneration] !== this.#generation
   }
-  #check() {
-    if (this.closed) throw txClosedError()
+  #check(commit = false) {
+    if (this.closed) throw txClosedError(this.#client.protocol !== 'file', commit)
   }
   async execute(stmtOrSql, args) {
     this.#check()
     const [sql, a] = normalize(stmtOrSql, args)
-    return resultSet(await call(native.clientTxExecute, this.#tx, sql, a))
+    try {
+      return resultSet(await call(native.clientTxExecute, this.#tx, sql, a))
+    } catch (e) {
+      // The official remote transaction runs execute() as a batch of one: its failure is a
+      // LibsqlBatchError at statement 0.
+      if (this.#client.protocol === 'file' || !(e instanceof LibsqlError) || e instanceof LibsqlBatchError) throw e
+      throw batchError(e, 0)
+    }
   }
   async batch(stmts) {
+    // The official local transaction names the first statement of a batch on a closed one.
+    if (this.closed && this.#client.protocol === 'file' && Array.isArray(stmts) && stmts.length > 0) {
+      const e = txClosedError(false)
+      throw new LibsqlBatchError('The transaction is closed', 0, e.code)
+    }
     this.#check()
     try {
       return (await call(native.clientTxBatch, this.#tx, normalizeAll(stmts))).map(resultSet)
@@ -119,11 +175,24 @@ class Transaction {
     await this.batch(native.clientSplitStatements(sql).map((part) => [part, []]))
   }
   async commit() {
-    this.#check()
+    this.#check(true)
     this.#closed = true
     await call(native.clientTxCommit, this.#tx)
   }
+  /**
+   * As the official: a no-op on a closed transaction, except that its local client refuses a
+   * transaction already ended while the client is open (TRANSACTION_CLOSED).
+   */
   async rollback() {
+    if (this.closed) {
+      if (this.#client.protocol === 'file' && !this.#client.closed && this.#client[kGeneration] === this.#generation) this.#check()
+      return
+    }
+    this.#closed = true
+    await call(native.clientTxRollback, this.#tx)
+  }
+  /** Rolls back unless already ended (migrate()'s clean-up). */
+  async [kEnd]() {
     if (this.#closed) return
     this.#closed = true
     await call(native.clientTxRollback, this.#tx)
@@ -135,11 +204,11 @@ class Transaction {
   }
 }
 
-const kGeneration = Symbol('generation')
 
 /** Opens the native client in the background (a thread): the first call waits for it. */
 function openNative(config) {
-  const opening = call(native.clientOpen, config)
+  // Calls on a file take effect in the order made, as the official client's (Config::ordered_calls).
+  const opening = call(native.clientOpen, { ...config, orderedCalls: true })
   opening.catch(() => {}) // reported by the first call
   return opening
 }
@@ -163,6 +232,9 @@ class Client {
   }
   get closed() {
     return this.#closed
+  }
+  get [kConfig]() {
+    return { ...this.#config }
   }
   async #handle() {
     if (this.#closed) throw closedError()
@@ -189,7 +261,7 @@ class Client {
       await tx.commit()
       return results
     } finally {
-      await tx.rollback().catch(() => {})
+      await tx[kEnd]().catch(() => {})
     }
   }
   async transaction(mode = 'write') {

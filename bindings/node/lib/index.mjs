@@ -1,2 +1,2 @@
-export { PrismaLibSql, PrismaLibSqlAdapter } from './prisma.mjs'
+export { PrismaLibSql, PrismaLibSQL, PrismaLibSqlAdapter } from './prisma.mjs'
 export { createClient, LibsqlError, LibsqlBatchError } from './client.mjs'

@@ -15,6 +15,7 @@ export type Config = {
   tls?: boolean
   intMode?: 'number' | 'bigint' | 'string'
   concurrency?: number
+  /** As in @libsql/client: local databases' busy timeout (ms); remote ones ignore it. */
   timeout?: number
   /**
    * Remote: Hrana over WebSocket for `libsql:` URLs (`wss:`, `ws:` with `?tls=0`), as
@@ -22,8 +23,14 @@ export type Config = {
    * `ws:`/`wss:` URLs use WebSocket either way.
    */
   websocket?: boolean
-  /** Local files: how long a write waits for another process's lock (ms, default 5000). */
+  /** Local files: how long a write waits for another process's lock (ms, default 5000; wins
+   * over `timeout`). */
   busyTimeout?: number
+  /** Remote databases: a request on which the server sends nothing for this many ms fails
+   * (Prisma: P1008, SocketTimeout) and is not sent again (a write may still have been applied).
+   * Default 300000 (what @libsql/client gets from Node's fetch); 0 = no deadline. The URL's
+   * `?requestTimeout=<ms>` overrides it. */
+  requestTimeout?: number
   /** Local files: PRAGMA synchronous (default 'full', like @libsql/client). */
   synchronous?: 'off' | 'normal' | 'full' | 'extra'
   /**
@@ -58,4 +65,14 @@ export declare class PrismaLibSql implements SqlMigrationAwareDriverAdapterFacto
   connectToShadowDb(): Promise<SqlDriverAdapter>
   /** Embedded replica ({ url: 'file:…', syncUrl }): syncs the adapters this factory connected. */
   sync(): Promise<SyncResult>
+}
+
+/**
+ * The spelling of @prisma/adapter-libsql 5.4–6.19: `new PrismaLibSQL(config)` (6.6–6.19), or
+ * `new PrismaLibSQL(client)` with a client of this package's `createClient` (the seed's form).
+ * A factory in both forms (Prisma 6.6+ and 7), and also the 5.4–6.5 adapter (`queryRaw`,
+ * `executeRaw`, `startTransaction`, `transactionContext`, `close`, with `{ ok, value }` results).
+ */
+export declare class PrismaLibSQL extends PrismaLibSql {
+  constructor(configOrClient: Config | import('./client').Client, options?: PrismaLibSqlOptions)
 }

@@ -18,13 +18,20 @@
 namespace libsql::node {
 namespace {
 
+/// How a client's values cross: `int_mode` for results; `remote` (an http/libsql URL) binds
+/// and reports as the official remote client does (booleans as INTEGER 1/0 in every intMode,
+/// the server's rowsAffected and lastInsertRowid for statements with rows too).
+struct Face {
+  IntMode int_mode = IntMode::Number;
+  bool remote = false;
+};
 struct ClientHandle {
   std::shared_ptr<Client> client;
-  IntMode int_mode = IntMode::Number;
+  Face face;
 };
 struct TxHandle {
   std::shared_ptr<Transaction> txn;
-  IntMode int_mode = IntMode::Number;
+  Face face;
 };
 
 template <class T>
@@ -55,7 +62,7 @@ TransactionMode decode_mode(const Napi::Value& v) {
 }
 
 /// [[sql, args], ...] as the shim normalizes a batch.
-std::vector<Statement> decode_statements(const Napi::Value& v, IntMode int_mode) {
+std::vector<Statement> decode_statements(const Napi::Value& v, const Face& face) {
   if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), "the statements must be an array");
   auto a = v.As<Napi::Array>();
   std::vector<Statement> out;
@@ -64,18 +71,18 @@ std::vector<Statement> decode_statements(const Napi::Value& v, IntMode int_mode)
     Napi::Value item = a.Get(i);
     if (!item.IsArray()) throw Napi::TypeError::New(v.Env(), "expected [sql, args] pairs");
     auto pair = item.As<Napi::Array>();
-    out.push_back(decode_statement(pair.Get(0u), pair.Get(1u), int_mode));
+    out.push_back(decode_statement(pair.Get(0u), pair.Get(1u), face.int_mode, face.remote));
   }
   return out;
 }
 
-auto result_in(IntMode int_mode) {
-  return [int_mode](Napi::Env e, const ResultSet& r) { return to_js(e, r, int_mode); };
+auto result_in(Face face) {
+  return [face](Napi::Env e, const ResultSet& r) { return to_js(e, r, face.int_mode, face.remote); };
 }
-auto results_in(IntMode int_mode) {
-  return [int_mode](Napi::Env e, const std::vector<ResultSet>& rs) -> Napi::Value {
+auto results_in(Face face) {
+  return [face](Napi::Env e, const std::vector<ResultSet>& rs) -> Napi::Value {
     auto out = Napi::Array::New(e, rs.size());
-    for (uint32_t i = 0; i < rs.size(); ++i) out.Set(i, to_js(e, rs[i], int_mode));
+    for (uint32_t i = 0; i < rs.size(); ++i) out.Set(i, to_js(e, rs[i], face.int_mode, face.remote));
     return out;
   };
 }
@@ -97,11 +104,16 @@ Napi::Value ClientCheckConfig(const Napi::CallbackInfo& info) {
 Napi::Value ClientOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Config config = decode_config(info[0]);
-  const IntMode int_mode = config.int_mode;
+  Face face{config.int_mode, false};
+  try {
+    face.remote = detail::parse_url(config.url, config.tls).scheme != detail::Scheme::File;
+  } catch (const Error&) {
+    // Client::open reports it.
+  }
   AddonState* st = &state(env);
   auto [promise, reply] = client_call<std::shared_ptr<Client>>(
-      env, [int_mode](Napi::Env e, const std::shared_ptr<Client>& client) -> Napi::Value {
-        return make_handle(e, new ClientHandle{client, int_mode});
+      env, [face](Napi::Env e, const std::shared_ptr<Client>& client) -> Napi::Value {
+        return make_handle(e, new ClientHandle{client, face});
       });
   // Opening reads the file (and may wait on a lock): a thread of its own, not the JS thread.
   // Tracked there, so that environment cleanup closes it even when the JS thread never sees
@@ -122,7 +134,7 @@ Napi::Value ClientOpen(const Napi::CallbackInfo& info) {
 /// cost more (docs/architecture.md, "The inline path"; detail::FastPath::try_execute_inline decides). Returns
 /// the settled promise, or an empty value when it did not run.
 template <class Target>
-Napi::Value try_inline(Napi::Env env, Target& target, const Statement& stmt, IntMode int_mode) {
+Napi::Value try_inline(Napi::Env env, Target& target, const Statement& stmt, Face face) {
   ResultSet rs;
   try {
     if (!detail::FastPath::try_execute_inline(target, stmt, rs)) return Napi::Value();
@@ -130,7 +142,7 @@ Napi::Value try_inline(Napi::Env env, Target& target, const Statement& stmt, Int
     return settled(env, to_js(env, e), true);
   }
   try {
-    return settled(env, to_js(env, rs, int_mode), false);
+    return settled(env, to_js(env, rs, face.int_mode, face.remote), false);
   } catch (const Napi::Error& conversion) {  // an integer a JS number cannot hold
     return settled(env, conversion.Value(), true);
   }
@@ -138,18 +150,18 @@ Napi::Value try_inline(Napi::Env env, Target& target, const Statement& stmt, Int
 
 Napi::Value ClientExecute(const Napi::CallbackInfo& info) {
   auto& h = handle_of<ClientHandle>(info[0], "client");
-  Statement stmt = decode_statement(info[1], info[2], h.int_mode);
-  if (Napi::Value now = try_inline(info.Env(), *h.client, stmt, h.int_mode); !now.IsEmpty()) return now;
-  auto [promise, reply] = client_call<ResultSet>(info.Env(), result_in(h.int_mode));
+  Statement stmt = decode_statement(info[1], info[2], h.face.int_mode, h.face.remote);
+  if (Napi::Value now = try_inline(info.Env(), *h.client, stmt, h.face); !now.IsEmpty()) return now;
+  auto [promise, reply] = client_call<ResultSet>(info.Env(), result_in(h.face));
   h.client->execute_async(std::move(stmt), std::move(reply));
   return promise;
 }
 
 Napi::Value ClientBatch(const Napi::CallbackInfo& info) {
   auto& h = handle_of<ClientHandle>(info[0], "client");
-  std::vector<Statement> stmts = decode_statements(info[1], h.int_mode);
+  std::vector<Statement> stmts = decode_statements(info[1], h.face);
   const TransactionMode mode = decode_mode(info[2]);
-  auto [promise, reply] = client_call<std::vector<ResultSet>>(info.Env(), results_in(h.int_mode));
+  auto [promise, reply] = client_call<std::vector<ResultSet>>(info.Env(), results_in(h.face));
   h.client->batch_async(std::move(stmts), mode, std::move(reply));
   return promise;
 }
@@ -168,10 +180,10 @@ Napi::Value ClientTransaction(const Napi::CallbackInfo& info) {
   const TransactionMode mode = decode_mode(info[1]);
   TransactionOptions options;
   if (info[2].IsBoolean()) options.foreign_keys = info[2].As<Napi::Boolean>().Value();
-  const IntMode int_mode = h.int_mode;
+  const Face face = h.face;
   auto [promise, reply] = client_call<std::shared_ptr<Transaction>>(
-      info.Env(), [int_mode](Napi::Env e, const std::shared_ptr<Transaction>& t) -> Napi::Value {
-        return make_handle(e, new TxHandle{t, int_mode});
+      info.Env(), [face](Napi::Env e, const std::shared_ptr<Transaction>& t) -> Napi::Value {
+        return make_handle(e, new TxHandle{t, face});
       });
   h.client->transaction_async(mode, options, std::move(reply));
   return promise;
@@ -214,17 +226,17 @@ Napi::Value SplitStatements(const Napi::CallbackInfo& info) {
 
 Napi::Value TxExecute(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxHandle>(info[0], "transaction");
-  Statement stmt = decode_statement(info[1], info[2], h.int_mode);
-  if (Napi::Value now = try_inline(info.Env(), *h.txn, stmt, h.int_mode); !now.IsEmpty()) return now;
-  auto [promise, reply] = client_call<ResultSet>(info.Env(), result_in(h.int_mode));
+  Statement stmt = decode_statement(info[1], info[2], h.face.int_mode, h.face.remote);
+  if (Napi::Value now = try_inline(info.Env(), *h.txn, stmt, h.face); !now.IsEmpty()) return now;
+  auto [promise, reply] = client_call<ResultSet>(info.Env(), result_in(h.face));
   h.txn->execute_async(std::move(stmt), std::move(reply));
   return promise;
 }
 
 Napi::Value TxBatch(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxHandle>(info[0], "transaction");
-  std::vector<Statement> stmts = decode_statements(info[1], h.int_mode);
-  auto [promise, reply] = client_call<std::vector<ResultSet>>(info.Env(), results_in(h.int_mode));
+  std::vector<Statement> stmts = decode_statements(info[1], h.face);
+  auto [promise, reply] = client_call<std::vector<ResultSet>>(info.Env(), results_in(h.face));
   h.txn->execute_sequence_async(std::move(stmts), std::move(reply));
   return promise;
 }

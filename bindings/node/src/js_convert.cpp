@@ -144,7 +144,7 @@ prisma::Query decode_query(const Napi::CallbackInfo& info, std::size_t first) {
   return q;
 }
 
-Value decode_value(const Napi::Value& v, IntMode int_mode) {
+Value decode_value(const Napi::Value& v, IntMode int_mode, bool remote) {
   Napi::Env env = v.Env();
   switch (v.Type()) {
     case napi_null: return std::monostate{};
@@ -159,13 +159,14 @@ Value decode_value(const Napi::Value& v, IntMode int_mode) {
       bool lossless = false;
       const std::int64_t i = v.As<Napi::BigInt>().Int64Value(&lossless);
       if (!lossless) {
-        throw Napi::RangeError::New(env, "bigint is too large to be represented as a 64-bit integer and passed as argument");
+        throw Napi::RangeError::New(env, remote ? "This bigint value is too large to be represented as a 64-bit integer and passed as argument"
+                                                : "bigint is too large to be represented as a 64-bit integer and passed as argument");
       }
       return i;
     }
     case napi_boolean: {
       const bool b = v.As<Napi::Boolean>().Value();
-      if (int_mode == IntMode::Bigint) return std::int64_t{b ? 1 : 0};
+      if (remote || int_mode == IntMode::Bigint) return std::int64_t{b ? 1 : 0};
       if (int_mode == IntMode::String) return std::string(b ? "1" : "0");
       return b ? 1.0 : 0.0;
     }
@@ -174,14 +175,16 @@ Value decode_value(const Napi::Value& v, IntMode int_mode) {
       if (v.IsDate()) return v.As<Napi::Date>().ValueOf();
       if (v.IsTypedArray() || v.IsArrayBuffer() || v.IsDataView()) return bytes_of(v);
       break;
-    case napi_undefined: throw Napi::TypeError::New(env, "undefined cannot be passed as argument to the database");
+    case napi_undefined:
+      if (remote) throw Napi::TypeError::New(env, "Unsupported type of value");  // as the official remote client
+      throw Napi::TypeError::New(env, "undefined cannot be passed as argument to the database");
     default: break;
   }
   const char* type = v.IsFunction() ? "function" : v.Type() == napi_symbol ? "symbol" : "object";
   throw Napi::TypeError::New(env, std::string("Unsupported type of value: ") + type);
 }
 
-Statement decode_statement(const Napi::Value& sql, const Napi::Value& args, IntMode int_mode) {
+Statement decode_statement(const Napi::Value& sql, const Napi::Value& args, IntMode int_mode, bool remote) {
   Napi::Env env = sql.Env();
   if (!sql.IsString()) throw Napi::TypeError::New(env, "the SQL statement must be a string");
   Statement stmt(sql.As<Napi::String>().Utf8Value());
@@ -189,13 +192,13 @@ Statement decode_statement(const Napi::Value& sql, const Napi::Value& args, IntM
     auto a = args.As<Napi::Array>();
     const uint32_t n = a.Length();
     stmt.args.reserve(n);
-    for (uint32_t i = 0; i < n; ++i) stmt.args.push_back(decode_value(a.Get(i), int_mode));
+    for (uint32_t i = 0; i < n; ++i) stmt.args.push_back(decode_value(a.Get(i), int_mode, remote));
   } else if (args.IsObject()) {
     auto o = args.As<Napi::Object>();
     Napi::Array names = o.GetPropertyNames();
     for (uint32_t i = 0; i < names.Length(); ++i) {
       std::string name = names.Get(i).ToString().Utf8Value();
-      stmt.named_args.emplace_back(name, decode_value(o.Get(name), int_mode));
+      stmt.named_args.emplace_back(name, decode_value(o.Get(name), int_mode, remote));
     }
   } else if (!args.IsUndefined() && !args.IsNull()) {
     throw Napi::TypeError::New(env, "the arguments must be an array or an object");
@@ -217,13 +220,26 @@ Config decode_config(const Napi::Value& value) {
   if (auto k = optional_string(o, "remoteEncryptionKey")) c.remote_encryption_key = *k;
   if (auto n = optional_number(o, "syncInterval")) c.sync_interval = std::chrono::seconds(static_cast<long>(*n));
   if (auto n = optional_number(o, "concurrency")) c.concurrency = static_cast<int>(*n);
-  if (auto n = optional_number(o, "timeout")) c.timeout = std::chrono::milliseconds(static_cast<long>(*n));
+  // `timeout` as @libsql/client 0.17 reads it: the busy timeout of local databases, ignored by
+  // remote ones; `busyTimeout` wins when both are given.
+  const bool local = c.url == ":memory:" || (c.url.size() >= 5 && (c.url.compare(0, 5, "file:") == 0 ||
+                                                                   c.url.compare(0, 5, "FILE:") == 0));
+  if (auto n = optional_number(o, "timeout"); n && local) {
+    c.busy_timeout = std::chrono::milliseconds(static_cast<long>(*n));
+  }
   if (auto n = optional_number(o, "busyTimeout")) c.busy_timeout = std::chrono::milliseconds(static_cast<long>(*n));
+  // Ours: the remote request deadline (Config::timeout; default 300 s, 0 = none).
+  if (auto n = optional_number(o, "requestTimeout")) {
+    if (!(*n >= 0)) throw Napi::RangeError::New(env, "config.requestTimeout must be a number of milliseconds >= 0");
+    c.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::min(*n, 1e12)));
+  }
   if (auto n = optional_number(o, "readConnections")) c.read_connections = static_cast<int>(*n);
   if (auto n = optional_number(o, "inlineMaxTime")) {
     if (!(*n >= 0)) throw Napi::RangeError::New(env, "config.inlineMaxTime must be a number of microseconds >= 0");
     c.inline_max_time = std::chrono::microseconds(static_cast<std::int64_t>(std::min(*n, 1e15)));
   }
+  Napi::Value ordered = o.Get("orderedCalls");
+  if (ordered.IsBoolean()) c.ordered_calls = ordered.As<Napi::Boolean>().Value();
   Napi::Value ryw = o.Get("readYourWrites");
   if (ryw.IsBoolean()) c.read_your_writes = ryw.As<Napi::Boolean>().Value();
   else if (!ryw.IsUndefined() && !ryw.IsNull()) throw Napi::TypeError::New(env, "config.readYourWrites must be a boolean");
@@ -293,7 +309,7 @@ Napi::Value to_js(Napi::Env env, const Value& v, IntMode int_mode) {
   return to_js(env, v);
 }
 
-Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode) {
+Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode, bool remote) {
   auto out = Napi::Object::New(env);
   auto names = Napi::Array::New(env, r.columns.size());
   auto types = Napi::Array::New(env, r.columns.size());
@@ -307,13 +323,21 @@ Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode) {
   auto js_rows = Napi::Array::New(env, rows.size());
   for (uint32_t i = 0; i < rows.size(); ++i) {
     auto jr = Napi::Array::New(env, rows[i].size());
-    for (uint32_t j = 0; j < rows[i].size(); ++j) jr.Set(j, to_js(env, rows[i][j], int_mode));
+    for (uint32_t j = 0; j < rows[i].size(); ++j) {
+      const Value& cell = rows[i][j];
+      // The official remote client words it differently from its local one.
+      if (const auto* n = std::get_if<std::int64_t>(&cell);
+          remote && n && int_mode == IntMode::Number && (*n > prisma::kMaxSafeInteger || *n < -prisma::kMaxSafeInteger)) {
+        throw Napi::RangeError::New(env, "Received integer which is too large to be safely represented as a JavaScript number");
+      }
+      jr.Set(j, to_js(env, cell, int_mode));
+    }
     js_rows.Set(i, jr);
   }
   out.Set("columns", names);
   out.Set("columnTypes", types);
   out.Set("rows", js_rows);
-  const bool returns_data = !r.columns.empty();
+  const bool returns_data = !remote && !r.columns.empty();
   out.Set("rowsAffected", Napi::Number::New(env, returns_data ? 0.0 : static_cast<double>(r.rows_affected)));
   // Unknown (nothing inserted): undefined, as the official remote client; the official local
   // client reports the connection's last rowid from any earlier statement there.

@@ -26,10 +26,12 @@ namespace libsql::node {
 /// its time value) -> REAL; bigint -> INTEGER; boolean -> REAL 1/0 (intMode 'bigint':
 /// INTEGER; 'string': TEXT); string -> TEXT; ArrayBuffer / typed array -> BLOB; null -> NULL.
 /// Throws Napi::TypeError (undefined, other types) / Napi::RangeError (NaN, ±Infinity, a
-/// bigint outside 64 bits).
-[[nodiscard]] Value decode_value(const Napi::Value& v, IntMode int_mode);
+/// bigint outside 64 bits). `remote`: as the official remote client (Hrana) binds and words
+/// it: booleans as INTEGER 1/0 in every intMode.
+[[nodiscard]] Value decode_value(const Napi::Value& v, IntMode int_mode, bool remote = false);
 /// `args`: an array (positional), an object (named), or undefined / null (none).
-[[nodiscard]] Statement decode_statement(const Napi::Value& sql, const Napi::Value& args, IntMode int_mode);
+[[nodiscard]] Statement decode_statement(const Napi::Value& sql, const Napi::Value& args, IntMode int_mode,
+                                         bool remote = false);
 /// @libsql/client's config object plus the local engine's settings. Throws Napi::TypeError.
 [[nodiscard]] Config decode_config(const Napi::Value& value);
 
@@ -45,7 +47,9 @@ namespace libsql::node {
 /// @libsql/client's ResultSet (lib/client.js makes the row objects). As the official local
 /// client: a statement with columns has rowsAffected 0 and no lastInsertRowid; one without
 /// has lastInsertRowid when the engine knows it (undefined when nothing was inserted).
-[[nodiscard]] Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode);
+/// `remote`: as the official remote client, the server's counts for every statement (an
+/// INSERT ... RETURNING has its rowsAffected and lastInsertRowid).
+[[nodiscard]] Napi::Value to_js(Napi::Env env, const ResultSet& r, IntMode int_mode, bool remote = false);
 
 /// Compact rows as arrays of cells, cell by cell (results too small for a pack).
 [[nodiscard]] Napi::Array rows_to_js(Napi::Env env, const detail::CompactRows& c);

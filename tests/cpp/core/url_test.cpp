@@ -65,6 +65,12 @@ TEST(Url, RemoteFormsParseHostPortAndTls) {
   EXPECT_FALSE(parse_url("libsql://h:1", false).tls) << "config tls overrides the scheme";
 }
 
+TEST(Url, RequestTimeoutIsOursInMilliseconds) {
+  EXPECT_FALSE(parse_url("libsql://h").request_timeout);
+  EXPECT_EQ(parse_url("libsql://h?requestTimeout=2500").request_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(parse_url("http://h:8080?authToken=t&requestTimeout=0").request_timeout, std::chrono::milliseconds(0));
+}
+
 struct BadCase {
   std::string url;
   std::string code;
@@ -91,6 +97,10 @@ TEST(Url, MalformedUrlsNameTheirProblem) {
       {"https://[::1", "URL_INVALID"},
       {"libsql://h?foo=bar", "URL_PARAM_NOT_SUPPORTED"},
       {"file:x.db?mode=ro", "URL_PARAM_NOT_SUPPORTED"},
+      {"libsql://h?requestTimeout=", "URL_INVALID"},
+      {"libsql://h?requestTimeout=-1", "URL_INVALID"},
+      {"libsql://h?requestTimeout=5s", "URL_INVALID"},
+      {"libsql://h?requestTimeout=99999999999", "URL_INVALID"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.url);

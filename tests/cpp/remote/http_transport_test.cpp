@@ -40,10 +40,13 @@ using namespace std::chrono_literals;
 
 /// What the server does with one request.
 struct Reply {
-  enum class Action { Answer, Drop, Hang } action = Action::Answer;
+  /// Trickle: the answer's body goes out in `chunks` pieces, `gap` apart.
+  enum class Action { Answer, Drop, Hang, Trickle } action = Action::Answer;
   int status = 200;
   std::string body{};
   std::string content_type = "application/json";
+  int chunks = 1;
+  std::chrono::milliseconds gap{0};
 };
 
 /// A request as the server saw it: the head (request line and headers) and the body.
@@ -175,11 +178,25 @@ class LoopbackServer {
                               reply.content_type + "\r\nContent-Length: " + std::to_string(reply.body.size()) +
                               "\r\n\r\n" + reply.body;
       --in_flight_;
+      const std::size_t head_size = out.size() - reply.body.size();
+      const std::size_t pieces = reply.action == Reply::Action::Trickle ? static_cast<std::size_t>(std::max(1, reply.chunks)) : 1;
+      const std::size_t piece = (reply.body.size() + pieces - 1) / std::max<std::size_t>(pieces, 1);
       std::size_t sent = 0;
-      while (sent < out.size()) {
-        const ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;
-        sent += static_cast<std::size_t>(n);
+      while (sent < out.size() && !stop_) {
+        // The head at once, then the body one piece at a time (a whole piece per send).
+        std::size_t until = out.size();
+        if (pieces > 1) {
+          until = sent < head_size ? head_size : std::min(out.size(), sent + std::max<std::size_t>(piece, 1));
+          if (sent >= head_size) std::this_thread::sleep_for(reply.gap);
+        }
+        while (sent < until) {
+          const ssize_t n = send(fd, out.data() + sent, until - sent, MSG_NOSIGNAL);
+          if (n <= 0) {
+            sent = out.size();
+            break;
+          }
+          sent += static_cast<std::size_t>(n);
+        }
       }
     }
     close(fd);
@@ -292,6 +309,49 @@ TEST(HttpTransport, AServerThatNeverAnswersIsATimeout) {
   EXPECT_EQ(what.rfind("CURLE_OPERATION_TIMEDOUT: ", 0), 0u) << what;
   EXPECT_NE(what.find("127.0.0.1"), std::string::npos) << "names the server: " << what;
   EXPECT_EQ(what.find("secret-token"), std::string::npos) << "never the token: " << what;
+}
+
+TEST(HttpTransport, TheRequestTimeoutCountsSilenceNotTheWholeAnswer) {
+  // An answer that streams in for longer than the request timeout, in pieces far closer
+  // together than it, arrives whole: the deadline restarts with every piece (as fetch's
+  // bodyTimeout), so a long result is not cut. 40 pieces 50 ms apart against 1 s.
+  std::string body(40 * 64, 'x');
+  LoopbackServer server([&body](const Seen&) {
+    Reply r{Reply::Action::Trickle, 200, body};
+    r.chunks = 40;
+    r.gap = 50ms;
+    return r;
+  });
+  HttpOptions options;
+  options.request_timeout = 1000ms;
+  HttpTransport http(options);
+  const auto o = post(http, request_to(server.url()));
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(o)) << std::get<Error>(o).what();
+  EXPECT_EQ(std::get<HttpResponse>(o).body, body);
+}
+
+TEST(HttpTransport, ATimedOutRequestIsNotSentAgainAndTheTransportGoesOn) {
+  // The first request hangs (times out), the second is answered: the hung one reached the
+  // server once, and its connection is not reused for the next one.
+  std::atomic<int> count{0};
+  LoopbackServer server([&count](const Seen&) { return ++count == 1 ? Reply{Reply::Action::Hang} : Reply{}; });
+  HttpOptions options;
+  options.request_timeout = 300ms;
+  HttpTransport http(options);
+  HttpRequest first = request_to(server.url(), "{\"write\":1}");
+  first.retry_safe = true;  // even a request that could be resent is not: a timeout is not a dead connection
+  const auto timed_out = post(http, first);
+  const Error& e = error_of(timed_out);
+  EXPECT_EQ(e.kind(), ErrorKind::Timeout) << e.what();
+  EXPECT_NE(std::string(e.what()).find("300 ms"), std::string::npos) << "says which timeout: " << e.what();
+  EXPECT_NE(std::string(e.what()).find("not sent again"), std::string::npos) << e.what();
+  const auto o = post(http, request_to(server.url(), "{\"read\":1}"));
+  ASSERT_TRUE(std::holds_alternative<HttpResponse>(o)) << std::get<Error>(o).what();
+  const auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].body, "{\"write\":1}");
+  EXPECT_EQ(seen[1].body, "{\"read\":1}");
+  EXPECT_EQ(server.connections(), 2) << "the timed-out request's connection is not reused";
 }
 
 TEST(HttpTransport, AConnectionDroppedBeforeTheAnswerIsANetworkError) {

@@ -174,6 +174,66 @@ TEST_F(Remote, AServerSlowerThanTheTimeoutIsATimeout) {
   quick.close();
 }
 
+TEST_F(Remote, ATimedOutWriteIsAppliedAtMostOnceAndNeverResent) {
+  // The server runs the INSERT and then never answers ("after"), or never runs it ("before"):
+  // either way the caller gets a Timeout, the request reached the server once, and the row is
+  // there exactly as often as the server ran it.
+  auto quick = Client::open({.url = server_.url(), .timeout = std::chrono::milliseconds(500)});
+  int expected_rows = 0;
+  for (const char* when : {"after", "before"}) {
+    SCOPED_TRACE(when);
+    server_.control(R"({"reset_stats": true})");
+    ASSERT_EQ(server_.control(std::string(R"({"fault": "hang", "count": 1, "when": ")") + when + R"("})"), 200);
+    auto e = expect_error([&] { quick.execute({"INSERT INTO t (v) VALUES (?)", {Value(when)}}); });
+    EXPECT_EQ(e.kind(), ErrorKind::Timeout) << e.what();
+    EXPECT_EQ(e.code_name(), "CURLE_OPERATION_TIMEDOUT") << e.what();
+    EXPECT_EQ(stat(server_, "pipeline_requests"), 1) << "sent once, not again";
+    server_.control(R"({"reset": true})");
+    if (std::string(when) == "after") ++expected_rows;
+    EXPECT_EQ(std::get<std::int64_t>(quick.execute("SELECT count(*) FROM t").rows[0][0]), expected_rows);
+  }
+  quick.close();
+}
+
+TEST_F(Remote, AStatementTimedOutInATransactionEndsItAndTheNextOneWorks) {
+  auto quick = Client::open({.url = server_.url(), .timeout = std::chrono::milliseconds(500)});
+  {
+    auto tx = quick.transaction(TransactionMode::Write);
+    tx.execute("INSERT INTO t (v) VALUES ('in tx')");
+    fault("hang");
+    auto e = expect_error([&] { tx.execute("INSERT INTO t (v) VALUES ('stalled')"); });
+    EXPECT_EQ(e.kind(), ErrorKind::Timeout) << e.what();
+    EXPECT_FALSE(tx.active());
+    server_.control(R"({"reset": true})");
+  }
+  // The server rolls the abandoned stream back when it expires; meanwhile it holds the write
+  // lock, so the next write transaction waits for it (bounded by the server's busy timeout).
+  server_.control(R"({"expire_streams": true})");
+  auto tx = quick.transaction(TransactionMode::Write);
+  tx.execute("INSERT INTO t (v) VALUES ('next')");
+  tx.commit();
+  auto rows = quick.execute("SELECT v FROM t ORDER BY id").rows;
+  ASSERT_EQ(rows.size(), 1u) << "only the next transaction's row";
+  EXPECT_EQ(rows[0][0], Value("next"));
+  quick.close();
+}
+
+TEST(RemoteConfig, TheRequestTimeoutHasAGenerousDefaultAndAUrlOverride) {
+  EXPECT_EQ(libsql::Config{}.timeout, std::chrono::milliseconds(300000));
+  libsql::test::TempDb tmp;
+  HranaServer server(tmp.path());
+  // The URL's requestTimeout wins over the config's (default) timeout.
+  auto db = Client::open({.url = server.url() + "?requestTimeout=300"});
+  db.execute("SELECT 1");
+  ASSERT_EQ(server.control(R"({"fault": "hang", "count": 1})"), 200);
+  auto e = expect_error([&] { db.execute("SELECT 1"); });
+  EXPECT_EQ(e.kind(), ErrorKind::Timeout) << e.what();
+  EXPECT_NE(std::string(e.what()).find("300 ms"), std::string::npos) << e.what();
+  server.control(R"({"reset": true})");
+  EXPECT_EQ(db.execute("SELECT 2").rows[0][0], Value(std::int64_t{2}));
+  db.close();
+}
+
 TEST_F(Remote, Http401IsAnAuthError) {
   fault("http_401");
   auto e = expect_error([&] { db().execute("SELECT 1"); });
