@@ -30,7 +30,7 @@ option(LIBSQL_SYSTEM_CURL "Link the system libcurl instead of the static one bui
 
 if(LIBSQL_SYSTEM_CURL)
   find_package(CURL REQUIRED)
-  find_package(OpenSSL)  # shared, as the system libcurl
+  find_package(OpenSSL REQUIRED)  # shared, as the system libcurl; the WebSocket client uses it too
   message(STATUS "libcurl: system library ${CURL_VERSION_STRING} (LIBSQL_SYSTEM_CURL=ON)")
   return()
 endif()

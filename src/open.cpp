@@ -13,10 +13,12 @@ namespace libsql {
 
 Client Client::open(const Config& config) {
   detail::ParsedUrl url = detail::parse_url(config.url, config.tls);
-  if (url.scheme == detail::Scheme::Ws || url.scheme == detail::Scheme::Wss) {
+  if (config.websocket && (url.scheme == detail::Scheme::Http || url.scheme == detail::Scheme::Https ||
+                           url.scheme == detail::Scheme::File)) {
+    // As @libsql/client/ws's createClient: its libsql: URLs mean wss: (ws: with ?tls=0).
     throw detail::make_error(ErrorKind::Misuse, "URL_SCHEME_NOT_SUPPORTED",
-                             "WebSocket URLs (ws:, wss:) are not supported yet; the "
-                             "same server speaks Hrana over HTTP: use libsql://, https:// or http://");
+                             "the WebSocket client (websocket = true) supports only \"libsql:\", \"wss:\" and "
+                             "\"ws:\" URLs");
   }
   if (!config.sync_url.empty()) {
     if (url.scheme != detail::Scheme::File || url.memory) {

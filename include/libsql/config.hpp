@@ -44,6 +44,10 @@ struct Config {
   /// `?requestTimeout=<ms>` overrides it. Also bounds connecting (at most 10 s).
   /// Not @libsql/client's `timeout` (there: the busy timeout of local files; see busy_timeout).
   std::chrono::milliseconds timeout{300000};
+  /// Hrana over WebSocket for libsql: URLs (wss:, or ws: with ?tls=0), as importing
+  /// `@libsql/client/ws` does; http:, https: and file: URLs are then refused. Off: libsql: goes
+  /// over HTTP (as `@libsql/client`'s default entry). ws: and wss: URLs use WebSocket either way.
+  bool websocket = false;
 
   // Local engine settings (not in @libsql/client).
   std::chrono::milliseconds busy_timeout{5000};  ///< how long a write waits for a lock (remote:

@@ -42,10 +42,20 @@ CaLocations find_ca_locations() {
   return found;
 }
 
+const CaLocations& ca_locations() {
+  static const CaLocations ca = find_ca_locations();  // thread-safe; the environment read once
+  return ca;
+}
+
 }  // namespace
 
+void ca_bundle_paths(std::string& file, std::string& dir) {
+  file = ca_locations().file;
+  dir = ca_locations().dir;
+}
+
 void set_ca_bundle(CURL* easy) noexcept {
-  static const CaLocations ca = find_ca_locations();  // thread-safe; the environment read once
+  const CaLocations& ca = ca_locations();
   if (!ca.file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, ca.file.c_str());
   if (!ca.dir.empty()) curl_easy_setopt(easy, CURLOPT_CAPATH, ca.dir.c_str());
 }

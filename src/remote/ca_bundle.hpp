@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <string>
+
 namespace libsql::detail {
 
 // Points a curl handle at the machine's CA certificates. A libcurl built into the addon and
@@ -11,5 +13,9 @@ namespace libsql::detail {
 // macOS locations. Nothing found: curl's own default is left alone (verification stays on,
 // so a connection then fails with a certificate error rather than going unchecked).
 void set_ca_bundle(CURL* easy) noexcept;
+
+/// The same lookup for code that sets up OpenSSL itself (the WebSocket client): the CA file and
+/// directory found, either empty when none was (then OpenSSL's default paths are used).
+void ca_bundle_paths(std::string& file, std::string& dir);
 
 }  // namespace libsql::detail

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "remote/hrana_http.hpp"
+#include "remote/hrana_ws.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -96,6 +97,18 @@ std::shared_ptr<RemoteEngine> RemoteEngine::open(const ParsedUrl& url, const Con
       throw make_error(ErrorKind::Misuse, "URL_INVALID",
                        "the auth token or the remote encryption key contains a line break");
     }
+  }
+  if (url.scheme == Scheme::Ws || url.scheme == Scheme::Wss || (url.scheme == Scheme::Libsql && config.websocket)) {
+    WsHranaOptions ws = ws_options_for(url);
+    ws.auth_token = options.auth_token;
+    // As over HTTP: the request deadline (URL's requestTimeout, else Config::timeout), which
+    // also bounds connecting, at most 10 s.
+    const std::chrono::milliseconds deadline = url.request_timeout.value_or(config.timeout);
+    if (deadline.count() > 0) {
+      ws.connect_timeout = std::min(deadline, std::chrono::milliseconds(10000));
+      ws.request_timeout = deadline;
+    }
+    return over(WsHrana::create(std::move(ws)), config.busy_timeout);
   }
   options.base = hrana_base_for(url);
   // A diagnostics switch (benchmarks, bug reports): LIBSQL_HRANA_VERSION=2 or 3 skips the probe.

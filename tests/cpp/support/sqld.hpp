@@ -27,14 +27,15 @@ namespace libsql::test {
 /// removed in the destructor. `extra` are more command-line options (e.g. --auth-jwt-key-file).
 class Sqld {
  public:
-  explicit Sqld(std::vector<std::string> extra = {}) {
+  /// `port`: 0 for a free one, else that one (a server restarted where a client expects it).
+  explicit Sqld(std::vector<std::string> extra = {}, int port = 0) {
     static std::atomic<int> counter{0};
     dir_ = std::filesystem::temp_directory_path() /
            ("libsql-sqld-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::create_directories(dir_);
     // A free port can be taken between our probe and sqld's bind: try a few.
     for (int attempt = 0; attempt < 3; ++attempt) {
-      port_ = free_port();
+      port_ = port != 0 ? port : free_port();
       spawn(extra);
       if (wait_until_accepting()) return;
       stop_process();

@@ -1,0 +1,629 @@
+#include "remote/hrana_ws.hpp"
+
+#include <openssl/rand.h>
+#include <poll.h>
+#include <simdjson.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "core/callback.hpp"
+#include "core/error_codes.hpp"
+#include "core/reaper.hpp"
+#include "remote/ws_client.hpp"
+
+namespace libsql::detail {
+namespace {
+
+using hrana::Request;
+using Clock = std::chrono::steady_clock;
+constexpr std::string_view kWsError = "HRANA_WEBSOCKET_ERROR";
+
+/// What the server answered to one request: the `response` object's JSON, or its error.
+struct Answer {
+  bool ok = false;
+  std::string response{};
+  hrana::HranaError error{};
+};
+using AnswerHandler = std::function<void(Outcome<Answer>)>;
+
+/// The server's reason for refusing `hello`, or "" when it could carry the token.
+std::string safe_reason(std::string_view reason, const std::string& token) {
+  if (reason.empty() || reason.size() > 300) return "";
+  if (!token.empty() && reason.find(token) != std::string_view::npos) return "";
+  if (token.size() > 16 && reason.find(token.substr(token.size() - 16)) != std::string_view::npos) return "";
+  for (char c : reason) {
+    if (static_cast<unsigned char>(c) < 0x20) return "";
+  }
+  return std::string(reason);
+}
+
+Error stream_lost_error() {
+  return make_error(ErrorKind::Misuse, "TRANSACTION_CLOSED",
+                    "the server ended the transaction: the WebSocket connection that carried its stream was lost "
+                    "(the server rolled back what it had not committed)");
+}
+
+}  // namespace
+
+/// The connection's I/O thread and everything only it touches: the socket, the frames, the
+/// requests in flight. Other threads reach it through `post` (tasks) and `at` (timers).
+class WsHrana::Core {
+ public:
+  explicit Core(WsHranaOptions options) : options_(std::move(options)), reader_(options_.max_message) {
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) throw make_error(ErrorKind::Network, kWsError, "eventfd failed");
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Core() {
+    close();
+    if (thread_.joinable()) thread_.join();  // the owner never drops it on its own thread (see ~WsHrana)
+    ::close(wake_fd_);
+  }
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  [[nodiscard]] bool on_io_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+
+  /// Runs `task` on the I/O thread. After the thread stopped it runs here at once: tasks see
+  /// `closing()` and only fail their callbacks.
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stopped_) {
+        tasks_.push_back(std::move(task));
+        wake();
+        return;
+      }
+    }
+    task();
+  }
+
+  void at(Clock::time_point when, std::function<void()> fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closing_) return;
+    timers_.emplace(when, std::move(fn));
+    wake();
+  }
+
+  /// Stops the thread: what is queued or in flight fails with CLIENT_CLOSED. Joins it unless
+  /// called on it.
+  void close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+      timers_.clear();
+      wake();
+    }
+    if (!on_io_thread() && thread_.joinable()) thread_.join();
+  }
+
+  [[nodiscard]] bool closing() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return closing_;
+  }
+
+  std::atomic<int> version{0};
+  std::atomic<int> next_stream_id{1};
+
+  // --- I/O thread only ---
+
+  /// The socket's number (each new socket has a new one); 0 while there is none.
+  [[nodiscard]] std::uint64_t generation() const { return sock_ ? generation_ : 0; }
+
+  /// Opens the socket if there is none (blocking this thread for at most the connect timeout).
+  std::optional<Error> ensure_connected() {
+    if (sock_) return std::nullopt;
+    if (closing()) return client_closed_error();
+    try {
+      ws::ConnectOptions o{.host = options_.host,
+                           .port = options_.port,
+                           .tls = options_.tls,
+                           .path = options_.path,
+                           .protocols = {"hrana3", "hrana2"},
+                           .timeout = options_.connect_timeout};
+      sock_ = ws::Socket::connect(o);
+    } catch (const Error& e) {
+      return e;
+    }
+    ++generation_;
+    version = sock_->protocol() == "hrana3" ? 3 : 2;
+    reader_ = ws::FrameReader(options_.max_message);
+    out_.clear();
+    std::string hello = R"({"type":"hello","jwt":)";
+    if (options_.auth_token.empty()) {
+      hello += "null";
+    } else {
+      hello += '"';
+      for (char ch : options_.auth_token) {  // a JWT is base64url and dots; anything else escaped
+        if (ch == '"' || ch == '\\') {
+          hello += '\\';
+          hello += ch;
+        } else if (static_cast<unsigned char>(ch) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          hello += "\\u00";
+          hello += kHex[(ch >> 4) & 0xF];
+          hello += kHex[ch & 0xF];
+        } else {
+          hello += ch;
+        }
+      }
+      hello += '"';
+    }
+    hello += "}";
+    queue_frame(ws::Opcode::Text, hello);
+    early_ = sock_->take_early_bytes();
+    return std::nullopt;
+  }
+
+  /// Sends one request (its JSON object) on the current socket; `done` gets the answer or the
+  /// error that ended the socket.
+  void request(std::string body, AnswerHandler done) {
+    const std::uint64_t id = next_request_id_++;
+    std::string msg = R"({"type":"request","request_id":)" + std::to_string(id) + R"(,"request":)";
+    msg += body;
+    msg += "}";
+    queue_frame(ws::Opcode::Text, msg);
+    Pending p{std::move(done), Clock::time_point::max()};
+    if (options_.request_timeout.count() > 0) p.deadline = Clock::now() + options_.request_timeout;
+    pending_.emplace(id, std::move(p));
+  }
+
+  /// Ends the current socket as a failure would: what is in flight gets `error`.
+  void drop(const Error& error) {
+    sock_.reset();
+    out_.clear();
+    early_.clear();
+    reader_ = ws::FrameReader(options_.max_message);
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [id, p] : pending) deliver(p.done, Outcome<Answer>(error));
+  }
+
+ private:
+  struct Pending {
+    AnswerHandler done;
+    Clock::time_point deadline;
+  };
+
+  void wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
+  }
+
+  void queue_frame(ws::Opcode opcode, std::string_view payload) {
+    std::uint32_t mask = 0;
+    RAND_bytes(reinterpret_cast<unsigned char*>(&mask), sizeof(mask));
+    out_ += ws::encode_frame(opcode, payload, mask);
+  }
+
+  void run() {
+    for (;;) {
+      std::deque<std::function<void()>> tasks;
+      std::vector<std::function<void()>> due;
+      bool closing = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        tasks.swap(tasks_);
+        closing = closing_;
+        const auto now = Clock::now();
+        while (!timers_.empty() && timers_.begin()->first <= now) {
+          due.push_back(std::move(timers_.begin()->second));
+          timers_.erase(timers_.begin());
+        }
+      }
+      if (closing) {
+        drop(client_closed_error());
+        for (auto& t : tasks) t();
+        std::deque<std::function<void()>> late;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          stopped_ = true;
+          late.swap(tasks_);
+        }
+        for (auto& t : late) t();
+        return;
+      }
+      for (auto& t : tasks) t();
+      for (auto& fn : due) fn();
+      step();
+    }
+  }
+
+  /// One round of socket I/O: flush, wait (for the socket, a task or a timer), read.
+  void step() {
+    if (sock_ && !early_.empty()) {
+      std::string bytes = std::move(early_);
+      early_.clear();
+      if (!consume(bytes)) return;
+    }
+    if (sock_ && !flush()) return;
+    Clock::time_point until = Clock::now() + std::chrono::seconds(5);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!tasks_.empty() || closing_) until = Clock::now();
+      if (!timers_.empty()) until = std::min(until, timers_.begin()->first);
+    }
+    for (const auto& [id, p] : pending_) until = std::min(until, p.deadline);
+    if (sock_ && sock_->pending()) until = Clock::now();
+    auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (wait_ms < 0) wait_ms = 0;
+    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {-1, 0, 0}};
+    nfds_t n = 1;
+    if (sock_) {
+      short events = POLLIN;
+      if (!out_.empty() && (sock_->wants_write() || !write_blocked_on_read_)) events |= POLLOUT;
+      fds[1] = {sock_->fd(), events, 0};
+      n = 2;
+    }
+    int r = ::poll(fds, n, static_cast<int>(std::min<long long>(wait_ms, 5000)));
+    if (r < 0) return;  // EINTR: go round again
+    if ((fds[0].revents & POLLIN) != 0) {
+      std::uint64_t v = 0;
+      [[maybe_unused]] ssize_t got = ::read(wake_fd_, &v, sizeof(v));
+    }
+    const bool readable = n == 2 && (fds[1].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+    if (sock_ && (readable || sock_->pending())) read_socket();
+    check_deadlines();
+  }
+
+  /// Writes what is queued; false when the socket died.
+  bool flush() {
+    write_blocked_on_read_ = false;
+    try {
+      while (!out_.empty()) {
+        std::size_t written = 0;
+        ws::Socket::Io io = sock_->write(out_, written);
+        out_.erase(0, written);
+        if (io == ws::Socket::Io::Closed) {
+          drop(make_error(ErrorKind::Network, kWsError, "the server closed the WebSocket connection"));
+          return false;
+        }
+        if (io == ws::Socket::Io::WouldBlock) {
+          write_blocked_on_read_ = !sock_->wants_write();
+          break;
+        }
+      }
+    } catch (const Error& e) {
+      drop(e);
+      return false;
+    }
+    return true;
+  }
+
+  void read_socket() {
+    std::string bytes;
+    try {
+      for (int i = 0; i < 64 && sock_; ++i) {  // bounded: then poll again
+        ws::Socket::Io io = sock_->read(bytes);
+        if (io == ws::Socket::Io::WouldBlock) break;
+        if (io == ws::Socket::Io::Closed) {
+          if (!bytes.empty() && !consume(bytes)) return;
+          drop(make_error(ErrorKind::Network, kWsError, "the server closed the WebSocket connection"));
+          return;
+        }
+        if (bytes.size() > (1u << 20)) {
+          if (!consume(bytes)) return;
+          bytes.clear();
+        }
+      }
+    } catch (const Error& e) {
+      drop(e);
+      return;
+    }
+    if (!bytes.empty()) consume(bytes);
+  }
+
+  /// Parses frames and answers them; false when the socket died.
+  bool consume(std::string_view bytes) {
+    std::vector<ws::Message> messages;
+    try {
+      reader_.feed(bytes, messages);
+    } catch (const Error& e) {
+      // What the frames said before the bad one still counts.
+      for (auto& m : messages) {
+        if (!on_message(m)) return false;
+      }
+      drop(e);
+      return false;
+    }
+    for (auto& m : messages) {
+      if (!on_message(m)) return false;
+    }
+    return true;
+  }
+
+  bool on_message(ws::Message& m) {
+    switch (m.opcode) {
+      case ws::Opcode::Ping: queue_frame(ws::Opcode::Pong, m.payload); return true;
+      case ws::Opcode::Pong: return true;
+      case ws::Opcode::Close: {
+        std::string code_text = m.close_code == 0 ? "" : " (close code " + std::to_string(m.close_code) +
+                                                             (m.payload.empty() ? "" : ": " + safe_reason(m.payload, options_.auth_token)) + ")";
+        queue_frame(ws::Opcode::Close, m.payload.empty() && m.close_code == 0 ? std::string_view{} : std::string_view("\x03\xe8", 2));
+        flush();
+        if (sock_) drop(make_error(ErrorKind::Network, kWsError, "the server closed the WebSocket connection" + code_text));
+        return false;
+      }
+      case ws::Opcode::Binary:
+        drop(make_error(ErrorKind::Protocol, kWsError, "the server sent a binary message on a JSON (hrana3/hrana2) socket"));
+        return false;
+      case ws::Opcode::Text: return on_text(m.payload);
+      case ws::Opcode::Continuation: return true;
+    }
+    return true;
+  }
+
+  bool on_text(const std::string& text) {
+    auto proto = [&](const std::string& what) {
+      drop(make_error(ErrorKind::Protocol, "HRANA_PROTO_ERROR", "the server sent an invalid Hrana message: " + what));
+      return false;
+    };
+    simdjson::dom::object o;
+    if (parser_.parse(text.data(), text.size()).get_object().get(o)) return proto("not a JSON object");
+    std::string_view type;
+    if (o["type"].get_string().get(type)) return proto("no \"type\"");
+    auto read_error = [](simdjson::dom::object& parent) {
+      hrana::HranaError e;
+      simdjson::dom::object eo;
+      if (!parent["error"].get_object().get(eo)) {
+        std::string_view s;
+        if (!eo["message"].get_string().get(s)) e.message = std::string(s);
+        if (!eo["code"].get_string().get(s)) e.code = std::string(s);
+      }
+      return e;
+    };
+    if (type == "hello_ok") return true;
+    if (type == "hello_error") {
+      hrana::HranaError e = read_error(o);
+      const std::string reason = safe_reason(e.message, options_.auth_token);
+      drop(make_error(ErrorKind::Auth, "AUTH_FAILED",
+                      "the server rejected the credentials (WebSocket hello)" + (reason.empty() ? "" : ": " + reason)));
+      return false;
+    }
+    if (type != "response_ok" && type != "response_error") return proto("unknown message type");
+    std::uint64_t id = 0;
+    if (o["request_id"].get_uint64().get(id)) return proto("a response without a request_id");
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return proto("a response to an unknown request_id " + std::to_string(id));
+    AnswerHandler done = std::move(it->second.done);
+    pending_.erase(it);
+    Answer a;
+    if (type == "response_ok") {
+      simdjson::dom::element resp;
+      if (o["response"].get(resp)) {
+        deliver(done, Outcome<Answer>(make_error(ErrorKind::Protocol, "HRANA_PROTO_ERROR", "a response_ok without a response")));
+        return true;
+      }
+      a.ok = true;
+      a.response = simdjson::minify(resp);
+    } else {
+      a.error = read_error(o);
+    }
+    deliver(done, Outcome<Answer>(std::move(a)));
+    return true;
+  }
+
+  void check_deadlines() {
+    const auto now = Clock::now();
+    for (const auto& [id, p] : pending_) {
+      if (p.deadline <= now) {
+        drop(make_error(ErrorKind::Timeout, kWsError,
+                        "the server did not answer within " + std::to_string(options_.request_timeout.count()) +
+                            " ms (the timeout); the WebSocket connection was closed"));
+        return;
+      }
+    }
+  }
+
+  WsHranaOptions options_;
+  int wake_fd_ = -1;
+  std::thread thread_;
+
+  std::mutex mu_;
+  bool closing_ = false;
+  bool stopped_ = false;
+  std::deque<std::function<void()>> tasks_;
+  std::multimap<Clock::time_point, std::function<void()>> timers_;
+
+  // I/O thread only.
+  std::unique_ptr<ws::Socket> sock_;
+  std::uint64_t generation_ = 0;
+  ws::FrameReader reader_;
+  std::string out_;
+  std::string early_;
+  bool write_blocked_on_read_ = false;
+  std::uint64_t next_request_id_ = 1;
+  std::unordered_map<std::uint64_t, Pending> pending_;
+  simdjson::dom::parser parser_;
+};
+
+/// One Hrana stream on the connection's current socket; its state lives on the I/O thread.
+class WsStream final : public HranaStream, public std::enable_shared_from_this<WsStream> {
+ public:
+  WsStream(std::weak_ptr<WsHrana> conn, int id) : conn_(std::move(conn)), id_(id) {}
+
+  void send(std::vector<Request> requests, Callback<StreamReply> done) override {
+    auto conn = conn_.lock();
+    if (!conn) return deliver(done, Outcome<StreamReply>(client_closed_error()));
+    WsHrana::Core* core = conn->core_.get();
+    auto self = shared_from_this();
+    core->post([self, core, requests = std::move(requests), done = std::move(done)]() mutable {
+      self->run(*core, std::move(requests), std::move(done));
+    });
+  }
+
+  void cursor(std::vector<hrana::Step> steps, Callback<StreamReply> done) override {
+    std::vector<Request> reqs;
+    reqs.push_back(hrana::batch(std::move(steps)));
+    send(std::move(reqs), std::move(done));
+  }
+
+  void close() override {
+    auto conn = conn_.lock();
+    if (!conn) return;
+    WsHrana::Core* core = conn->core_.get();
+    auto self = shared_from_this();
+    core->post([self, core] {
+      if (self->closed_) return;
+      self->closed_ = true;
+      if (self->gen_ == 0 || self->gen_ != core->generation() || core->closing()) return;
+      core->request(close_body(self->id_), [](Outcome<Answer>) {});
+    });
+  }
+
+ private:
+  static std::string close_body(int id) { return R"({"type":"close_stream","stream_id":)" + std::to_string(id) + "}"; }
+
+  struct Collect {
+    std::vector<hrana::StreamResult> results;
+    std::size_t remaining = 0;
+    std::optional<Error> failed;
+    bool closed = false;
+    Callback<StreamReply> done;
+  };
+
+  static void finish_one(const std::shared_ptr<Collect>& c) {
+    if (--c->remaining != 0) return;
+    if (c->failed) return deliver(c->done, Outcome<StreamReply>(*c->failed));
+    StreamReply reply;
+    reply.results = std::move(c->results);
+    reply.closed = c->closed;
+    deliver(c->done, Outcome<StreamReply>(std::move(reply)));
+  }
+
+  void run(WsHrana::Core& core, std::vector<Request> requests, Callback<StreamReply> done) {
+    if (core.closing()) return deliver(done, Outcome<StreamReply>(client_closed_error()));
+    if (gen_ != 0 && gen_ != core.generation()) {
+      closed_ = true;
+      return deliver(done, Outcome<StreamReply>(stream_lost_error()));
+    }
+    if (closed_) return deliver(done, Outcome<StreamReply>(transaction_closed_error()));
+    bool only_close = !requests.empty();
+    for (const auto& r : requests) only_close = only_close && r.type == Request::Type::Close;
+    if (gen_ == 0 && only_close) {  // nothing was opened on the server: nothing to close
+      closed_ = true;
+      StreamReply reply;
+      reply.results.resize(requests.size());
+      reply.closed = true;
+      return deliver(done, Outcome<StreamReply>(std::move(reply)));
+    }
+    if (auto e = core.ensure_connected()) {
+      closed_ = true;
+      return deliver(done, Outcome<StreamReply>(*e));
+    }
+    // Encode everything first: a value JSON cannot carry fails the call before anything is sent.
+    const int version = core.version.load();
+    std::vector<std::string> bodies;
+    const std::string id_field = R"("stream_id":)" + std::to_string(id_) + ",";
+    try {
+      for (const auto& r : requests) {
+        if (r.type == Request::Type::Close) {
+          bodies.push_back(close_body(id_));
+          continue;
+        }
+        std::string body;
+        hrana::encode_request(body, r, version);
+        body.insert(1, id_field);  // `{"stream_id":N,"type":...}`
+        bodies.push_back(std::move(body));
+      }
+    } catch (const Error& e) {
+      return deliver(done, Outcome<StreamReply>(e));
+    }
+    if (gen_ == 0) {
+      gen_ = core.generation();
+      core.request(R"({"type":"open_stream","stream_id":)" + std::to_string(id_) + "}", [](Outcome<Answer>) {});
+    }
+    auto c = std::make_shared<Collect>();
+    c->results.resize(requests.size());
+    c->remaining = requests.size();
+    c->done = std::move(done);
+    if (requests.empty()) {
+      return deliver(c->done, Outcome<StreamReply>(StreamReply{}));
+    }
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const bool is_close = requests[i].type == Request::Type::Close;
+      if (is_close) {
+        c->closed = true;
+        closed_ = true;
+      }
+      auto request = std::make_shared<Request>(std::move(requests[i]));
+      core.request(std::move(bodies[i]), [c, i, request, is_close](Outcome<Answer> o) {
+        if (auto* e = std::get_if<Error>(&o)) {
+          if (!c->failed) c->failed = *e;
+        } else if (!c->failed) {
+          auto& a = std::get<Answer>(o);
+          if (!a.ok) {
+            c->results[i].error = std::move(a.error);
+          } else if (!is_close) {
+            try {
+              c->results[i] = hrana::decode_response(a.response, *request);
+            } catch (const Error& bad) {
+              c->failed = bad;
+            }
+          }
+        }
+        finish_one(c);
+      });
+    }
+  }
+
+  std::weak_ptr<WsHrana> conn_;
+  const int id_;
+  // I/O thread only.
+  std::uint64_t gen_ = 0;  // the socket the stream was opened on; 0: not opened yet
+  bool closed_ = false;
+};
+
+std::shared_ptr<WsHrana> WsHrana::create(WsHranaOptions options) {
+  return std::shared_ptr<WsHrana>(new WsHrana(std::move(options)));
+}
+
+WsHrana::WsHrana(WsHranaOptions options) : core_(std::make_unique<Core>(std::move(options))) {}
+
+WsHrana::~WsHrana() {
+  if (!core_) return;
+  core_->close();
+  // The last reference may go away inside a callback, on the I/O thread, which cannot join
+  // itself: the reaper thread (core/reaper.hpp) waits for the loop to end and frees it.
+  if (core_->on_io_thread()) release_elsewhere(std::shared_ptr<Core>(std::move(core_)));
+}
+
+std::shared_ptr<HranaStream> WsHrana::open_stream() {
+  return std::make_shared<WsStream>(weak_from_this(), core_->next_stream_id.fetch_add(1));
+}
+
+void WsHrana::at(std::chrono::steady_clock::time_point when, std::function<void()> fn) {
+  core_->at(when, std::move(fn));
+}
+
+void WsHrana::close() { core_->close(); }
+
+int WsHrana::version() const noexcept { return core_->version.load(); }
+
+void WsHrana::drop_socket_for_test() {
+  Core* core = core_.get();
+  core->post([core] {
+    core->drop(make_error(ErrorKind::Network, kWsError, "the WebSocket connection was lost (dropped by a test)"));
+  });
+}
+
+WsHranaOptions ws_options_for(const ParsedUrl& url) {
+  WsHranaOptions o;
+  o.host = url.host;
+  o.tls = url.tls;
+  o.port = url.port ? *url.port : (url.tls ? 443 : 80);
+  o.path = url.path.empty() ? "/" : url.path;
+  return o;
+}
+
+}  // namespace libsql::detail

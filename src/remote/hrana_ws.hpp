@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/url.hpp"
+#include "remote/hrana_stream.hpp"
+
+namespace libsql::detail {
+
+struct WsHranaOptions {
+  std::string host{};
+  int port = 0;
+  bool tls = true;
+  std::string path = "/";
+  std::string auth_token{};  ///< sent in `hello`; never in a message
+  std::chrono::milliseconds connect_timeout{10000};  ///< TCP + TLS + the WebSocket handshake
+  std::chrono::milliseconds request_timeout{0};  ///< 0 = none; past it the socket is dropped
+  std::size_t max_message = std::size_t{256} << 20;  ///< a larger server message ends the socket
+};
+
+/// Hrana over WebSocket (JSON, subprotocols `hrana3` then `hrana2`), as @libsql/client's ws
+/// client speaks it: one socket carries every stream (`open_stream` / `close_stream` with ids
+/// the client picks; `execute`, `batch`, `sequence`, `get_autocommit` by `request_id` and
+/// `stream_id`); `hello` carries the JWT. The socket is opened on first use, on the
+/// connection's own I/O thread; when it dies (server gone, close frame, protocol error,
+/// timeout), what was in flight fails (HRANA_WEBSOCKET_ERROR), the streams it carried are gone
+/// (their next request fails with TRANSACTION_CLOSED: the server rolled back), and the next new
+/// stream opens a new socket. A stream's batch through `cursor` goes as a `batch` request.
+class WsHrana final : public HranaConnection, public std::enable_shared_from_this<WsHrana> {
+ public:
+  static std::shared_ptr<WsHrana> create(WsHranaOptions options);
+  ~WsHrana() override;
+
+  std::shared_ptr<HranaStream> open_stream() override;
+  void at(std::chrono::steady_clock::time_point when, std::function<void()> fn) override;
+  void close() override;
+  [[nodiscard]] int version() const noexcept override;
+
+  /// Tests: drops the current socket as a network failure would (nothing is sent).
+  void drop_socket_for_test();
+
+  class Core;
+
+ private:
+  explicit WsHrana(WsHranaOptions options);
+  friend class WsStream;
+  std::unique_ptr<Core> core_;
+};
+
+/// The WebSocket connection options for a ws:, wss: (or libsql: asked as WebSocket) URL.
+WsHranaOptions ws_options_for(const ParsedUrl& url);
+
+}  // namespace libsql::detail

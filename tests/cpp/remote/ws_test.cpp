@@ -1,0 +1,313 @@
+// Hrana over WebSocket (src/remote/hrana_ws.*, src/remote/ws_client.*): the frame codec, and
+// the client against the real libSQL server (sqld, which takes WebSocket upgrades on its HTTP
+// port): statements, batches and transactions, a socket lost mid-transaction, a server that is
+// not a WebSocket server, a server that sends garbage frames, and JWT auth.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/fast_path.hpp"
+#include "libsql/client.hpp"
+#include "remote/hrana_ws.hpp"
+#include "remote/remote_engine.hpp"
+#include "remote/ws_client.hpp"
+#include "support/expect_error.hpp"
+#include "support/hrana_server.hpp"
+#include "support/sqld.hpp"
+#include "support/temp_db.hpp"
+
+using libsql::Client;
+using libsql::Error;
+using libsql::ErrorKind;
+using libsql::TransactionMode;
+using libsql::Value;
+using libsql::test::expect_error;
+using libsql::test::Sqld;
+using libsql::test::SqldJwt;
+namespace ws = libsql::detail::ws;
+
+namespace {
+
+std::string ws_url(const Sqld& s) { return "ws://127.0.0.1:" + std::to_string(s.port()); }
+
+// --- frames ---
+
+TEST(WsFrames, TheAcceptKeyIsTheOneOfRfc6455) {
+  EXPECT_EQ(ws::accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+TEST(WsFrames, ClientFramesAreMaskedAndCarryTheirLength) {
+  const std::string f = ws::encode_frame(ws::Opcode::Text, "Hello", 0x37fa213d);
+  // RFC 6455 §5.7: a masked "Hello".
+  EXPECT_EQ(f, std::string("\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58", 11));
+  const std::string big(70000, 'x');
+  const std::string g = ws::encode_frame(ws::Opcode::Binary, big, 1);
+  ASSERT_EQ(g.size(), 70000u + 14);
+  EXPECT_EQ(static_cast<unsigned char>(g[1]), 0x80 | 127);
+}
+
+std::string server_frame(std::uint8_t first, std::string_view payload) {
+  std::string f(1, static_cast<char>(first));
+  if (payload.size() < 126) {
+    f.push_back(static_cast<char>(payload.size()));
+  } else {
+    f.push_back(126);
+    f.push_back(static_cast<char>(payload.size() >> 8));
+    f.push_back(static_cast<char>(payload.size() & 0xFF));
+  }
+  return f + std::string(payload);
+}
+
+TEST(WsFrames, FragmentedMessagesAreJoinedAndControlFramesPassBetweenThem) {
+  ws::FrameReader reader(1 << 20);
+  std::vector<ws::Message> out;
+  std::string bytes = server_frame(0x01, "hel") + server_frame(0x89, "p") + server_frame(0x80, "lo") +
+                      server_frame(0x81, std::string(300, 'y'));
+  for (char c : bytes) reader.feed(std::string_view(&c, 1), out);  // one byte at a time
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].opcode, ws::Opcode::Ping);
+  EXPECT_EQ(out[1].opcode, ws::Opcode::Text);
+  EXPECT_EQ(out[1].payload, "hello");
+  EXPECT_EQ(out[2].payload, std::string(300, 'y'));
+}
+
+TEST(WsFrames, WhatAServerMustNotSendIsAProtocolError) {
+  struct Case {
+    const char* name;
+    std::string bytes;
+  };
+  const std::vector<Case> cases = {
+      {"masked", std::string("\x81\x81\x00\x00\x00\x00x", 7)},
+      {"reserved bits", server_frame(0xC1, "x")},
+      {"unknown opcode", server_frame(0x83, "x")},
+      {"fragmented ping", server_frame(0x09, "x")},
+      {"continuation first", server_frame(0x80, "x")},
+      {"text inside a fragmented text", server_frame(0x01, "a") + server_frame(0x81, "b")},
+      {"too large", server_frame(0x81, std::string(200, 'z'))},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    ws::FrameReader reader(100);
+    std::vector<ws::Message> out;
+    Error e = expect_error([&] { reader.feed(c.bytes, out); });
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    EXPECT_EQ(e.code_name(), "HRANA_WEBSOCKET_ERROR");
+  }
+}
+
+// --- against sqld ---
+
+class SqldWs : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+    sqld_ = std::make_unique<Sqld>();
+  }
+  std::unique_ptr<Sqld> sqld_;
+};
+
+TEST_F(SqldWs, StatementsBatchesAndTransactionsRunOverOneSocket) {
+  auto db = Client::open({.url = ws_url(*sqld_), .timeout = std::chrono::milliseconds(10000)});
+  db.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE); INSERT INTO t (v) VALUES ('a');");
+  auto rs = db.execute({"SELECT id, v, ?, ? FROM t", {Value(std::int64_t{9007199254740993}), Value(1.5)}});
+  ASSERT_EQ(rs.rows.size(), 1u);
+  EXPECT_EQ(rs.rows[0][1], Value("a"));
+  EXPECT_EQ(rs.rows[0][2], Value(std::int64_t{9007199254740993}));
+  EXPECT_EQ(rs.columns.at(1).name, "v");
+
+  auto results = db.batch({{"INSERT INTO t (v) VALUES ('b')"}, {"SELECT count(*) FROM t"}}, TransactionMode::Write);
+  EXPECT_EQ(results.at(1).rows.at(0).at(0), Value(std::int64_t{2}));
+  // A failing batch applies nothing.
+  Error e = expect_error([&] { db.batch({{"INSERT INTO t (v) VALUES ('c')"}, {"INSERT INTO t (v) VALUES ('a')"}}, TransactionMode::Write); });
+  EXPECT_EQ(e.code_name(), "SQLITE_CONSTRAINT_UNIQUE") << e.what();
+  EXPECT_EQ(db.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(std::int64_t{2}));
+
+  {
+    auto tx = db.transaction(TransactionMode::Write);
+    tx.execute("INSERT INTO t (v) VALUES ('d')");
+    EXPECT_EQ(tx.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(std::int64_t{3}));
+    tx.rollback();
+  }
+  {
+    auto tx = db.transaction(TransactionMode::Deferred);
+    tx.execute("INSERT INTO t (v) VALUES ('e')");
+    tx.commit();
+  }
+  EXPECT_EQ(db.execute("SELECT group_concat(v) FROM t").rows.at(0).at(0), Value("a,b,e"));
+  // Many calls at once share the socket.
+  std::vector<std::future<libsql::ResultSet>> many;
+  for (int i = 0; i < 20; ++i) {
+    many.push_back(std::async(std::launch::async, [&db, i] { return db.execute({"SELECT ?", {Value(std::int64_t{i})}}); }));
+  }
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(many[static_cast<std::size_t>(i)].get().rows.at(0).at(0), Value(std::int64_t{i}));
+}
+
+TEST_F(SqldWs, ASocketLostMidTransactionFailsItTypedAndTheNextCallsOpenANewOne) {
+  libsql::detail::WsHranaOptions o;
+  o.host = "127.0.0.1";
+  o.port = sqld_->port();
+  o.tls = false;
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  db.execute("CREATE TABLE t (a)");
+  EXPECT_EQ(conn->version(), 3) << "sqld picks hrana3";
+  auto tx = db.transaction(TransactionMode::Write);
+  tx.execute("INSERT INTO t VALUES (1)");
+  conn->drop_socket_for_test();
+  Error e = expect_error([&] { tx.execute("INSERT INTO t VALUES (2)"); });
+  EXPECT_EQ(e.code_name(), "TRANSACTION_CLOSED") << e.what();
+  EXPECT_NE(std::string(e.what()).find("WebSocket"), std::string::npos) << e.what();
+  EXPECT_THROW(tx.commit(), Error);
+  // The server rolled the transaction back when its socket went; new calls use a new socket.
+  EXPECT_EQ(db.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(std::int64_t{0}));
+  db.execute("INSERT INTO t VALUES (3)");
+  EXPECT_EQ(db.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(std::int64_t{1}));
+}
+
+TEST_F(SqldWs, AServerKilledMidTransactionIsATypedErrorAndTheClientWorksAfterItsRestart) {
+  const int port = sqld_->port();
+  auto db = Client::open({.url = ws_url(*sqld_), .timeout = std::chrono::milliseconds(5000)});
+  db.execute("CREATE TABLE t (a)");
+  auto tx = db.transaction(TransactionMode::Write);
+  tx.execute("INSERT INTO t VALUES (1)");
+  sqld_.reset();  // SIGKILL
+  Error e = expect_error([&] { tx.execute("INSERT INTO t VALUES (2)"); });
+  EXPECT_TRUE(e.code_name() == "TRANSACTION_CLOSED" || e.code_name() == "HRANA_WEBSOCKET_ERROR") << e.what();
+  Error down = expect_error([&] { db.execute("SELECT 1"); });
+  EXPECT_EQ(down.kind(), ErrorKind::Network) << down.what();
+  sqld_ = std::make_unique<Sqld>(std::vector<std::string>{}, port);
+  EXPECT_EQ(db.execute("SELECT 41 + 1").rows.at(0).at(0), Value(std::int64_t{42}));
+}
+
+TEST(WsServers, AnHttpOnlyServerIsAClearProtocolError) {
+  libsql::test::HranaServer server;
+  const std::string url = "ws" + server.url().substr(4);
+  auto db = Client::open({.url = url, .timeout = std::chrono::milliseconds(5000)});
+  Error e = expect_error([&] { db.execute("SELECT 1"); });
+  EXPECT_EQ(e.kind(), ErrorKind::Protocol) << e.what();
+  EXPECT_EQ(e.code_name(), "HRANA_WEBSOCKET_ERROR");
+  EXPECT_NE(std::string(e.what()).find("did not accept a WebSocket"), std::string::npos) << e.what();
+}
+
+TEST(WsServers, WssToAServerWithoutTlsFailsInTheTlsHandshakeClearly) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  auto db = Client::open({.url = "wss://127.0.0.1:" + std::to_string(sqld.port()), .timeout = std::chrono::milliseconds(5000)});
+  Error e = expect_error([&] { db.execute("SELECT 1"); });
+  EXPECT_EQ(e.kind(), ErrorKind::Network) << e.what();
+  EXPECT_EQ(e.code_name(), "HRANA_WEBSOCKET_ERROR");
+  EXPECT_NE(std::string(e.what()).find("TLS handshake"), std::string::npos) << e.what();
+}
+
+/// A one-connection server that completes the WebSocket handshake, then sends `after`.
+class RawWsServer {
+ public:
+  explicit RawWsServer(std::string after) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_, 4);
+    thread_ = std::thread([this, after = std::move(after)] {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 10000) <= 0) return;  // bounded
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string req;
+      char buf[4096];
+      while (req.find("\r\n\r\n") == std::string::npos) {
+        pollfd q{c, POLLIN, 0};
+        if (::poll(&q, 1, 10000) <= 0) break;
+        ssize_t n = ::read(c, buf, sizeof(buf));
+        if (n <= 0) break;
+        req.append(buf, static_cast<std::size_t>(n));
+      }
+      std::size_t k = req.find("Sec-WebSocket-Key: ");
+      std::string key = k == std::string::npos ? "" : req.substr(k + 19, req.find("\r\n", k) - k - 19);
+      std::string answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           "Sec-WebSocket-Protocol: hrana3\r\nSec-WebSocket-Accept: " + ws::accept_key(key) + "\r\n\r\n" + after;
+      [[maybe_unused]] ssize_t w = ::write(c, answer.data(), answer.size());
+      pollfd q{c, POLLIN, 0};
+      while (::poll(&q, 1, 3000) > 0 && ::read(c, buf, sizeof(buf)) > 0) {
+      }
+      ::close(c);
+    });
+  }
+  ~RawWsServer() {
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  [[nodiscard]] std::string url() const { return "ws://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST(WsServers, GarbageFramesEndTheSocketWithAProtocolErrorAndNothingHangs) {
+  for (const std::string& garbage : {std::string("\xff\xff\xff\xff\xff\xff", 6), server_frame(0x81, "not json"),
+                                     server_frame(0x82, "binary"), server_frame(0x81, R"({"type":"response_ok","request_id":999,"response":{}})")}) {
+    RawWsServer server(garbage);
+    auto db = Client::open({.url = server.url(), .timeout = std::chrono::milliseconds(5000)});
+    Error e = expect_error([&] { db.execute("SELECT 1"); });
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol) << e.what();
+    db.close();
+  }
+}
+
+TEST(WsAuth, AValidJwtWorksAMissingOrForeignOneIsAnAuthErrorWithoutTheToken) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  libsql::test::TempDb tmp;
+  const SqldJwt jwt = SqldJwt::make(tmp.dir());
+  Sqld sqld({"--auth-jwt-key-file", jwt.key_file});
+  const auto timeout = std::chrono::milliseconds(5000);
+  auto ok = Client::open({.url = ws_url(sqld), .auth_token = jwt.valid, .timeout = timeout});
+  ok.execute("CREATE TABLE t (a)");
+  for (const std::string& token : {std::string(), jwt.expired, jwt.wrong_key, std::string("not.a.jwt")}) {
+    SCOPED_TRACE(token.empty() ? "missing" : token.substr(0, 12));
+    auto db = Client::open({.url = ws_url(sqld), .auth_token = token, .timeout = timeout});
+    Error e = expect_error([&] { db.execute("SELECT 1"); });
+    EXPECT_EQ(e.kind(), ErrorKind::Auth) << e.what();
+    EXPECT_EQ(e.code_name(), "AUTH_FAILED");
+    EXPECT_NE(std::string(e.what()).find(token.empty() ? "none given" : token == jwt.expired ? "expired" : "invalid"),
+              std::string::npos) << e.what();
+    if (!token.empty()) {
+      EXPECT_EQ(std::string(e.what()).find(token), std::string::npos) << "the token never appears";
+      EXPECT_EQ(std::string(e.what()).find(token.substr(token.size() - 8)), std::string::npos);
+    }
+  }
+  EXPECT_EQ(ok.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(std::int64_t{0}));
+}
+
+TEST(WsUrls, LibsqlUrlsGoOverWebSocketWhenAskedAsClientWsDoesAndHttpUrlsAreThenRefused) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  auto db = Client::open({.url = "libsql://127.0.0.1:" + std::to_string(sqld.port()) + "?tls=0", .websocket = true});
+  EXPECT_EQ(db.execute("SELECT 1").rows.at(0).at(0), Value(std::int64_t{1}));
+  Error e = expect_error([&] { Client::open({.url = sqld.url(), .websocket = true}); });
+  EXPECT_EQ(e.code_name(), "URL_SCHEME_NOT_SUPPORTED");
+  // Proof that it went over WebSocket: an HTTP-only server refuses the same URL form.
+  libsql::test::HranaServer http_only;
+  const std::string port = http_only.url().substr(http_only.url().rfind(':') + 1);
+  auto ws_only = Client::open({.url = "libsql://127.0.0.1:" + port + "?tls=0", .websocket = true});
+  Error refused = expect_error([&] { ws_only.execute("SELECT 1"); });
+  EXPECT_EQ(refused.code_name(), "HRANA_WEBSOCKET_ERROR") << refused.what();
+  auto over_http = Client::open({.url = "libsql://127.0.0.1:" + port + "?tls=0"});
+  EXPECT_EQ(over_http.execute("SELECT 1").rows.at(0).at(0), Value(std::int64_t{1})) << "libsql: is HTTP by default";
+}
+
+}  // namespace
