@@ -59,6 +59,9 @@ function generate() {
     timeout: 120_000,
     env: {
       ...process.env,
+      // Prisma 6's generate would otherwise `npm install @prisma/client` when it judges it
+      // missing, rewriting tests/migrate/package.json.
+      PRISMA_GENERATE_SKIP_AUTOINSTALL: '1',
       // Any existing file stops Prisma 6 from downloading native engines it does not use here.
       PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
       PRISMA_QUERY_ENGINE_LIBRARY: process.execPath,
