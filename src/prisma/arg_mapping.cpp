@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/base64.hpp"
 #include "core/error_codes.hpp"
 #include "libsql/error.hpp"
 #include "prisma/js_date.hpp"
@@ -203,7 +204,7 @@ Value convert_string(const std::string& s, ScalarType type, TimestampFormat form
       return date_value(*ms, format);
     }
     case ScalarType::Bytes: {
-      auto blob = decode_base64(s);
+      auto blob = detail::base64_decode(s);
       if (!blob) fail(shown(s) + " is not valid base64");
       return std::move(*blob);
     }
@@ -300,42 +301,6 @@ std::optional<TimestampFormat> parse_timestamp_format(std::string_view name) noe
   if (name == "iso8601") return TimestampFormat::Iso8601;
   if (name == "unixepoch-ms") return TimestampFormat::UnixEpochMs;
   return std::nullopt;
-}
-
-std::optional<Blob> decode_base64(std::string_view text) {
-  auto sextet = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;  // standard / URL-safe
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  std::string_view body = text;
-  if (!body.empty() && body.back() == '=') {
-    // Padded: the whole text is a multiple of 4 with one or two trailing '='.
-    if (text.size() % 4 != 0) return std::nullopt;
-    body.remove_suffix(1);
-    if (!body.empty() && body.back() == '=') body.remove_suffix(1);
-  }
-  if (body.size() % 4 == 1) return std::nullopt;  // 6 bits cannot make a byte
-
-  Blob out;
-  out.bytes.reserve(body.size() / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (const char c : body) {
-    const int v = sextet(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.bytes.push_back(static_cast<std::byte>((acc >> bits) & 0xffU));
-    }
-  }
-  // Non-zero leftover bits ("AR" vs "AQ") are accepted, as Node does.
-  return out;
 }
 
 std::int64_t parse_bigint(std::string_view text) {

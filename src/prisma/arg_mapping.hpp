@@ -84,8 +84,5 @@ using JsArg = std::variant<std::monostate /* null or undefined */, bool, double 
 /// surrounding whitespace ignored; underflow -> ±0. Stricter than JS parseFloat, which ignores
 /// trailing garbage ("1.5abc" -> 1.5) and yields NaN/Infinity. Throws: as convert_arg.
 [[nodiscard]] double parse_decimal(std::string_view text);
-/// Base64 (standard or URL-safe alphabet), with correct `=` padding or none; nullopt when
-/// invalid. Node's Buffer.from(s, 'base64') instead skips invalid characters silently.
-[[nodiscard]] std::optional<Blob> decode_base64(std::string_view text);
 
 }  // namespace libsql::prisma

@@ -424,9 +424,7 @@ Error HttpHrana::http_error(const HttpResponse& r, bool in_stream) const {
         ErrorKind::Protocol, "SERVER_ERROR",
         (json->code.empty() ? "" : json->code + ": ") + json->message + " (HTTP " + status + ")");
   }
-  std::string text = r.body.substr(0, 200);
-  return make_error(ErrorKind::Protocol, "SERVER_ERROR",
-                    "Server returned HTTP status " + status + (text.empty() ? "" : ": " + text));
+  return http_status_error(r, "server", "", options_.auth_token);
 }
 
 }  // namespace libsql::detail

@@ -9,6 +9,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/base64.hpp"
 #include "core/error_codes.hpp"
 #include "core/json_writer.hpp"
 #include "core/number_text.hpp"
@@ -683,58 +684,6 @@ Error to_error(const HranaError& e) {
                  "SQLITE_ERROR: " + (code.empty() ? msg : code + ": " + msg));
   }
   return make_sqlite_error(ext, msg);
-}
-
-std::string base64_encode(const std::vector<std::byte>& bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned n = (std::to_integer<unsigned>(bytes[i]) << 16) | (std::to_integer<unsigned>(bytes[i + 1]) << 8) |
-                 std::to_integer<unsigned>(bytes[i + 2]);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
-  }
-  if (i < bytes.size()) {
-    unsigned n = std::to_integer<unsigned>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= std::to_integer<unsigned>(bytes[i + 1]) << 8;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-std::optional<Blob> base64_decode(std::string_view text) {
-  auto digit = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  Blob out;
-  out.bytes.reserve(text.size() * 3 / 4);
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int d = digit(c);
-    if (d < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<unsigned>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.bytes.push_back(static_cast<std::byte>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
 }
 
 }  // namespace libsql::detail::hrana

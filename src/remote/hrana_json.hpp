@@ -120,8 +120,4 @@ class CursorDecoder {
 /// SQL_* / ARGS_* codes, other servers' codes) and messages mapped to SQLite extended codes.
 Error to_error(const HranaError& e);
 
-/// Base64 (standard alphabet), with or without padding.
-std::string base64_encode(const std::vector<std::byte>& bytes);
-std::optional<Blob> base64_decode(std::string_view text);
-
 }  // namespace libsql::detail::hrana

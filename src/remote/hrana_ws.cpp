@@ -18,6 +18,7 @@
 
 #include "core/callback.hpp"
 #include "core/error_codes.hpp"
+#include "core/json_writer.hpp"
 #include "core/reaper.hpp"
 #include "remote/ws_client.hpp"
 
@@ -143,21 +144,7 @@ class WsHrana::Core {
     if (options_.auth_token.empty()) {
       hello += "null";
     } else {
-      hello += '"';
-      for (char ch : options_.auth_token) {  // a JWT is base64url and dots; anything else escaped
-        if (ch == '"' || ch == '\\') {
-          hello += '\\';
-          hello += ch;
-        } else if (static_cast<unsigned char>(ch) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          hello += "\\u00";
-          hello += kHex[(ch >> 4) & 0xF];
-          hello += kHex[ch & 0xF];
-        } else {
-          hello += ch;
-        }
-      }
-      hello += '"';
+      append_json_string(hello, options_.auth_token);
     }
     hello += "}";
     queue_frame(ws::Opcode::Text, hello);

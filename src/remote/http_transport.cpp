@@ -13,6 +13,34 @@
 #include "remote/curl_handles.hpp"
 
 namespace libsql::detail {
+
+std::string redact(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (std::size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+    text.replace(pos, secret.size(), "<redacted>");
+    pos += 10;
+  }
+  return text;
+}
+
+Error http_status_error(const HttpResponse& r, std::string_view who, std::string_view where,
+                        const std::string& secret) {
+  const std::string status = std::to_string(r.status);
+  if (r.status == 401 || r.status == 403) {
+    return make_error(ErrorKind::Auth, "AUTH_FAILED",
+                      redact("the " + std::string(who) + " rejected the credentials (HTTP " + status + ")" +
+                                 std::string(where),
+                             secret));
+  }
+  std::string text = r.body.substr(0, 200);
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return make_error(
+      ErrorKind::Protocol, "SERVER_ERROR",
+      redact("Server returned HTTP status " + status + (text.empty() ? "" : ": " + text) + std::string(where),
+             secret));
+}
+
 namespace {
 
 struct CurlGlobal {

@@ -47,6 +47,16 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers{};
 };
 
+/// `text` with every occurrence of `secret` (a token, a key) replaced by "<redacted>".
+[[nodiscard]] std::string redact(std::string text, const std::string& secret);
+
+/// The error for an HTTP answer that is not a success, the one shape every client of the
+/// transport uses: 401/403 -> AUTH_FAILED "the <who> rejected the credentials (HTTP n)<where>";
+/// anything else -> SERVER_ERROR "Server returned HTTP status n: <first 200 bytes of the body,
+/// on one line><where>". `secret` never appears in the message.
+[[nodiscard]] Error http_status_error(const HttpResponse& r, std::string_view who, std::string_view where,
+                                      const std::string& secret);
+
 struct HttpOptions {
   int concurrency = 20;                               ///< requests in flight at once
   std::chrono::milliseconds connect_timeout{10000};

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/base64.hpp"
 #include "core/error_codes.hpp"
 #include "remote/ca_bundle.hpp"
 
@@ -46,13 +47,6 @@ std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return std::string(s);
-}
-
-std::string base64(const unsigned char* data, std::size_t n) {
-  std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-  out.resize(static_cast<std::size_t>(len));
-  return out;
 }
 
 std::string openssl_reason() {
@@ -257,7 +251,7 @@ std::string accept_key(std::string_view key) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int n = 0;
   EVP_Digest(text.data(), text.size(), digest.data(), &n, EVP_sha1(), nullptr);
-  return base64(digest.data(), n);
+  return base64_encode(digest.data(), n);
 }
 
 std::unique_ptr<Socket> Socket::connect(const ConnectOptions& o) {
@@ -301,7 +295,7 @@ std::unique_ptr<Socket> Socket::connect(const ConnectOptions& o) {
   // The opening handshake (§4.1).
   std::array<unsigned char, 16> nonce{};
   RAND_bytes(nonce.data(), static_cast<int>(nonce.size()));
-  const std::string key = base64(nonce.data(), nonce.size());
+  const std::string key = base64_encode(nonce.data(), nonce.size());
   std::string protocols;
   for (const auto& p : o.protocols) protocols += (protocols.empty() ? "" : ", ") + p;
   std::string host_header = o.host;

@@ -6,9 +6,10 @@
 #include <future>
 #include <thread>
 
-#include "core/reaper.hpp"
+#include "core/base64.hpp"
 #include "core/engine.hpp"
 #include "core/error_codes.hpp"
+#include "core/reaper.hpp"
 #include "replica/turso_sync.hpp"  // protobuf::Reader, sync_url_identity
 
 namespace libsql::detail {
@@ -50,35 +51,6 @@ int parse_status(std::string_view text) {
     corrupt("malformed grpc-status \"" + t.substr(0, 20) + "\"");
   }
   return std::stoi(t);
-}
-
-std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    std::uint32_t v = (std::uint32_t{static_cast<std::uint8_t>(in[i])} << 16) |
-                      (std::uint32_t{static_cast<std::uint8_t>(in[i + 1])} << 8) | static_cast<std::uint8_t>(in[i + 2]);
-    for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(v >> (6 * k)) & 63]);
-  }
-  if (i < in.size()) {
-    std::uint32_t v = std::uint32_t{static_cast<std::uint8_t>(in[i])} << 16;
-    if (i + 1 < in.size()) v |= std::uint32_t{static_cast<std::uint8_t>(in[i + 1])} << 8;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-std::string scrub(std::string text, const std::string& token) {
-  if (token.empty()) return text;
-  for (std::size_t pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos)) {
-    text.replace(pos, token.size(), "<redacted>");
-    pos += 10;
-  }
-  return text;
 }
 
 std::string offset_message(std::uint64_t next_offset) {
@@ -347,7 +319,9 @@ grpc_web::Reply LibsqlGrpcPuller::call(std::string_view method, std::string_view
   // As the official client sends them (docs/sync.md, "gRPC-web pull (sqld)").
   request.headers.push_back("x-grpc-web: 1");
   request.headers.push_back("x-libsql-client-version: libsql-rpc-libsql-cpp");
-  request.headers.push_back("x-namespace-bin: " + base64(namespace_));
+  request.headers.push_back(
+      "x-namespace-bin: " +
+      base64_encode(reinterpret_cast<const unsigned char*>(namespace_.data()), namespace_.size()));
   if (!token_.empty()) request.headers.push_back("x-authorization: Bearer " + token_);
   if (!session_token_.empty()) request.headers.push_back("x-session-token: " + session_token_);
   request.keep_response_headers = true;
@@ -357,20 +331,11 @@ grpc_web::Reply LibsqlGrpcPuller::call(std::string_view method, std::string_view
   Outcome<HttpResponse> o = future.get();
   if (auto* e = std::get_if<Error>(&o)) throw *e;
   HttpResponse& r = std::get<HttpResponse>(o);
-  const std::string where = " [" + base_ + "]";
-  if (r.status == 401 || r.status == 403) {
-    throw make_error(
-        ErrorKind::Auth, "AUTH_FAILED",
-        "the sync server rejected the credentials (HTTP " + std::to_string(r.status) + ")" + where);
-  }
   if (r.status != 200) {
-    std::string text = r.body.substr(0, 200);
-    std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-    throw make_error(
-        ErrorKind::Protocol, "SERVER_ERROR",
-        scrub("Server returned HTTP status " + std::to_string(r.status) + (text.empty() ? "" : ": " + text) +
-                  " (libSQL replication " + std::string(method) + ")" + where,
-              token_));
+    const std::string where = r.status == 401 || r.status == 403
+                                  ? " [" + base_ + "]"
+                                  : " (libSQL replication " + std::string(method) + ") [" + base_ + "]";
+    throw http_status_error(r, "sync server", where, token_);
   }
   body = std::move(r.body);
   return grpc_web::decode_reply(body, r.headers);
@@ -393,14 +358,14 @@ void check_status(const grpc_web::Reply& reply, std::string_view method, const s
   if (reply.status == grpc_web::kUnauthenticated || reply.status == grpc_web::kPermissionDenied) {
     throw make_error(
         ErrorKind::Auth, "AUTH_FAILED",
-        scrub("the sync server rejected the credentials (gRPC status " + std::to_string(reply.status) + ": " +
-                  reply.message.substr(0, 200) + ")" + where,
-              token));
+        redact("the sync server rejected the credentials (gRPC status " + std::to_string(reply.status) +
+                   ": " + reply.message.substr(0, 200) + ")" + where,
+               token));
   }
   throw make_error(ErrorKind::Protocol, "SERVER_ERROR",
-                   scrub("libSQL replication " + std::string(method) + " failed with gRPC status " +
-                             std::to_string(reply.status) + ": " + reply.message.substr(0, 200) + where,
-                         token));
+                   redact("libSQL replication " + std::string(method) + " failed with gRPC status " +
+                              std::to_string(reply.status) + ": " + reply.message.substr(0, 200) + where,
+                          token));
 }
 
 }  // namespace

@@ -126,29 +126,10 @@ Header decode_header(std::string_view message) {
   return h;
 }
 
-std::string scrub(std::string text, const std::string& token) {
-  if (token.empty()) return text;
-  for (std::size_t pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos)) {
-    text.replace(pos, token.size(), "<redacted>");
-    pos += 10;
-  }
-  return text;
-}
-
-/// An HTTP answer other than 200 (the conventions of remote_engine.cpp's http_error).
+/// An HTTP answer other than 200.
 Error pull_http_error(const HttpResponse& r, const std::string& url, const std::string& token) {
-  const std::string status = std::to_string(r.status);
-  if (r.status == 401 || r.status == 403) {
-    return make_error(ErrorKind::Auth, "AUTH_FAILED",
-                      "the sync server rejected the credentials (HTTP " + status + ") [" + url + "]");
-  }
-  std::string text = r.body.substr(0, 200);
-  std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  std::string hint = r.status == 404 ? " (is this a Turso Sync server? it has no /pull-updates)" : "";
-  return make_error(ErrorKind::Protocol, "SERVER_ERROR",
-                    scrub("Server returned HTTP status " + status + (text.empty() ? "" : ": " + text) + hint +
-                              " [" + url + "]",
-                          token));
+  const std::string hint = r.status == 404 ? " (is this a Turso Sync server? it has no /pull-updates)" : "";
+  return http_status_error(r, "sync server", hint + " [" + url + "]", token);
 }
 
 std::string strip_trailing_slashes(std::string path) {

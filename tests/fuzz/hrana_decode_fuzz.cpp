@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base64.hpp"
 #include "remote/hrana_json.hpp"
 
 using namespace libsql::detail::hrana;
@@ -38,6 +39,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const libsql::Error& e) {
     if (e.code_name() != "HRANA_PROTO_ERROR") __builtin_trap();
   }
-  (void)base64_decode(body);
+  (void)libsql::detail::base64_decode(body);
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "cli/migrations_dir.hpp"
 #include "cli/sql_text.hpp"
 #include "cli/statement_buffer.hpp"
+#include "core/base64.hpp"
 #include "core/engine.hpp"
 #include "core/url.hpp"
 #include "libsql/client.hpp"
@@ -193,9 +194,9 @@ void prisma(std::string_view in) {
     if (!(d == d) || d == std::numeric_limits<double>::infinity() || d == -std::numeric_limits<double>::infinity()) __builtin_trap();
   } catch (const libsql::Error&) {
   }
-  if (auto blob = decode_base64(payload)) {
+  if (auto blob = libsql::detail::base64_decode(payload)) {
     // What decodes re-encodes (standard, padded) and decodes to the same bytes.
-    if (decode_base64(libsql::detail::hrana::base64_encode(blob->bytes)) != blob) __builtin_trap();
+    if (libsql::detail::base64_decode(libsql::detail::base64_encode(blob->bytes)) != blob) __builtin_trap();
   }
   if (auto ms = parse_js_date(payload)) {
     if (parse_js_date(to_js_iso_string(*ms)) != ms) __builtin_trap();

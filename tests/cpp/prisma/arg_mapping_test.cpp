@@ -1,5 +1,7 @@
 #include "prisma/arg_mapping.hpp"
 
+#include "core/base64.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -476,8 +478,8 @@ TEST(ArgMapping, PublicParsersThrowLibsqlErrors) {
   EXPECT_EQ(parse_decimal("2.5"), 2.5);
   EXPECT_THROW((void)parse_bigint("x"), Error);
   EXPECT_THROW((void)parse_decimal("x"), Error);
-  EXPECT_EQ(decode_base64("AQID"), bytes({1, 2, 3}));
-  EXPECT_EQ(decode_base64("A"), std::nullopt);
+  EXPECT_EQ(libsql::detail::base64_decode("AQID"), bytes({1, 2, 3}));
+  EXPECT_EQ(libsql::detail::base64_decode("A"), std::nullopt);
 }
 
 }  // namespace

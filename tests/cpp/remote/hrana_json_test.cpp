@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base64.hpp"
 #include "libsql/error.hpp"
 #include "remote/hrana_json.hpp"
 
@@ -364,13 +365,13 @@ TEST(HranaEncode, BlobsAreStandardBase64WithPadding) {
   };
   for (const auto& c : cases) {
     const Blob blob = libsql::make_blob(c.bytes);
-    EXPECT_EQ(hrana::base64_encode(blob.bytes), c.base64);
+    EXPECT_EQ(libsql::detail::base64_encode(blob.bytes), c.base64);
     Parsed p(one_arg_body(Value(blob)));
     element arg = at(field(p.request(0), "stmt"), "args", 0);
     EXPECT_EQ(str(arg, "type"), "blob");
     EXPECT_EQ(str(arg, "base64"), c.base64);
     EXPECT_FALSE(has(arg, "value"));
-    auto back = hrana::base64_decode(c.base64);
+    auto back = libsql::detail::base64_decode(c.base64);
     ASSERT_TRUE(back.has_value());
     EXPECT_EQ(*back, blob);
   }
@@ -381,9 +382,9 @@ TEST(HranaEncode, Base64RoundTripsEveryByte) {
   for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
   for (std::size_t len = 0; len <= all.size(); len += 37) {
     const Blob blob = libsql::make_blob(std::string_view(all).substr(0, len));
-    const std::string text = hrana::base64_encode(blob.bytes);
+    const std::string text = libsql::detail::base64_encode(blob.bytes);
     EXPECT_EQ(text.size() % 4, 0u);
-    auto back = hrana::base64_decode(text);
+    auto back = libsql::detail::base64_decode(text);
     ASSERT_TRUE(back.has_value()) << text;
     EXPECT_EQ(*back, blob);
   }
