@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/sql_text.hpp"
 #include "local/vector/vector.hpp"
 #include "local/vector/vector_codec.hpp"
 
@@ -66,26 +67,6 @@ std::string quote_id(const std::string& id) {
   return out;
 }
 
-bool is_space(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-std::size_t skip_space(const std::string& s, std::size_t i) {
-  while (i < s.size()) {
-    if (is_space(s[i])) {
-      ++i;
-    } else if (s.compare(i, 2, "--") == 0) {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (s.compare(i, 2, "/*") == 0) {
-      const std::size_t end = s.find("*/", i + 2);
-      i = end == std::string::npos ? s.size() : end + 2;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
-
 /// Reads a quoted SQL token starting at s[i] (the opening quote `open`, closing `close`,
 /// doubled closing quote as an escape).
 bool read_quoted(const std::string& s, std::size_t& i, char close, std::string& out) {
@@ -111,9 +92,9 @@ bool parse_index_sql(const std::string& sql, std::string& column, std::vector<st
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const std::size_t at = lower.find("libsql_vector_idx");
   if (at == std::string::npos) return false;
-  std::size_t i = skip_space(sql, at + std::strlen("libsql_vector_idx"));
+  std::size_t i = skip_space_and_comments(sql, at + std::strlen("libsql_vector_idx"));
   if (i >= sql.size() || sql[i] != '(') return false;
-  i = skip_space(sql, i + 1);
+  i = skip_space_and_comments(sql, i + 1);
   if (i >= sql.size()) return false;
   const char c = sql[i];
   if (c == '"' || c == '`') {
@@ -128,11 +109,11 @@ bool parse_index_sql(const std::string& sql, std::string& column, std::vector<st
     if (column.empty()) return false;
   }
   for (;;) {
-    i = skip_space(sql, i);
+    i = skip_space_and_comments(sql, i);
     if (i >= sql.size()) return false;
     if (sql[i] == ')') return true;
     if (sql[i] != ',') return false;
-    i = skip_space(sql, i + 1);
+    i = skip_space_and_comments(sql, i + 1);
     if (i >= sql.size() || sql[i] != '\'') return false;
     std::string option;
     if (!read_quoted(sql, i, '\'', option)) return false;
