@@ -141,7 +141,10 @@ describe('several processes write one file', { skip }, () => {
     const { acks } = await verify(t, p.url, counterId, results)
     const after = results.reduce((n, r) => n + r.ackedAfter, 0)
     t.diagnostic(`deploy started after ${ackedBefore} acknowledged transactions; ${ackedDuring} acknowledged while it ran (progress is reported by tens), ${after} after it finished (of ${acks.length})`)
-    assert.ok(after > 0, 'the writers kept committing after the deploy')
+    // Whether some commits land after the deploy finished depends on the machine's speed (an idle
+    // machine may finish every write while the deploy runs): reported above, not asserted. What
+    // is asserted: the deploy applied, and every writer's transaction before, during and after
+    // it was acknowledged exactly once with none failing (verify).
     await withLibsql(p.url, async (db) => {
       const cols = (await db.execute("SELECT name FROM pragma_table_info('Comment')")).rows.map((r) => r.name)
       assert.ok(cols.includes('note'), cols.join(','))
