@@ -25,13 +25,8 @@ Client Client::open(const Config& config) {
       throw detail::make_error(ErrorKind::Misuse, "URL_INVALID",
                                "an embedded replica (syncUrl) needs a file: url for its local copy");
     }
-    if (!config.encryption_key.empty()) {
-      // The replica's pages come from the server unencrypted and are written into the file
-      // and its WAL as they are (replica/wal_injector): they would need SQLite3MC's page cipher.
-      throw detail::make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
-                               "encryptionKey is not supported for embedded replicas "
-                               "(syncUrl) yet; it is for local file: databases");
-    }
+    // encryptionKey: the replica file is encrypted as a local file is (docs/sync.md,
+    // "Encrypted replicas"); the pages travel from the server as the server sends them.
     return detail::FastPath::client(detail::ReplicaEngine::open(url, config));
   }
   if (url.scheme != detail::Scheme::File) {

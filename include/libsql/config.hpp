@@ -29,8 +29,8 @@ struct Config {
   std::string sync_url{};                     ///< non-empty => embedded replica at `url`
   std::chrono::seconds sync_interval{0};      ///< periodic sync of an embedded replica; 0 = off
   bool read_your_writes = true;               ///< replica: a write returns after it synced back
-  std::string encryption_key{};               ///< file: databases, encrypted as libSQL does
-                                              ///< (SQLite3MC aes256cbc); not for replicas
+  std::string encryption_key{};               ///< file: databases and embedded replicas' local
+                                              ///< files, encrypted as libSQL does (SQLite3MC aes256cbc)
   std::string remote_encryption_key{};        ///< remote: sent as `x-turso-encryption-key` (client 0.17's remoteEncryptionKey)
   std::optional<bool> tls{};                  ///< overrides the scheme's TLS choice (as `?tls=`)
   IntMode int_mode = IntMode::Number;         ///< for bindings; the C++ API always has int64

@@ -181,6 +181,8 @@ const char* synchronous_pragma(Synchronous s) {
   return "PRAGMA synchronous=FULL";
 }
 
+}  // namespace
+
 /// libSQL's encryption at rest on a connection that has not read its file yet: SQLite3 Multiple
 /// Ciphers' `aes256cbc` cipher (the wxSQLite3 AES-256-CBC scheme) in its current, non-legacy
 /// form (page 1 keeps bytes 16-23 readable), which is what libSQL writes. Its key derivation is
@@ -216,8 +218,6 @@ Error with_key_hint(const Error& e, bool has_key) {
                std::string(e.what()) +
                    " (opened with an encryption key: the key is wrong, or the file is not encrypted)");
 }
-
-}  // namespace
 
 Error sqlite_error(sqlite3* db, int rc) {
   int ext = db ? sqlite3_extended_errcode(db) : rc;

@@ -18,6 +18,13 @@ namespace libsql::detail {
 /// The error SQLite reports on `db` right now (extended code, official message format).
 Error sqlite_error(sqlite3* db, int rc);
 
+/// libSQL's encryption at rest (SQLite3 Multiple Ciphers' aes256cbc, non-legacy) on a
+/// connection that has not read its file yet; the key goes through sqlite3_key_v2, never into
+/// SQL text or a message. Throws Error (ENCRYPTION_NOT_SUPPORTED on a system-SQLite build).
+void apply_encryption_key(sqlite3* db, const std::string& key);
+/// `e` with a hint when it is SQLITE_NOTADB on a file opened with a key (names no key byte).
+Error with_key_hint(const Error& e, bool has_key);
+
 enum class ConnectionRole { Writer, Reader, Memory, Inline };
 
 /// One SQLite connection with its statement cache. Used by one thread at a time.

@@ -10,6 +10,7 @@
 
 #include "core/callback.hpp"
 #include "core/error_codes.hpp"
+#include "local/connection.hpp"
 #include "local/sqlite_handles.hpp"
 #include "replica/durable_file.hpp"
 #include "replica/libsql_grpc.hpp"
@@ -19,10 +20,11 @@ namespace {
 
 /// An empty replica (the primary has no pages yet): a WAL-mode file with 4096-byte pages;
 /// the first pull brings every page, page 1 included.
-void create_empty_database(const std::string& path) {
+void create_empty_database(const std::string& path, const std::string& encryption_key) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   DbHandle db(raw);
+  if (rc == SQLITE_OK && !encryption_key.empty()) apply_encryption_key(db.get(), encryption_key);
   if (rc == SQLITE_OK) {
     // No VACUUM: it would bump the schema cookie to 1, the value the primary's first CREATE
     // TABLE also gives, and connections would keep the empty schema after that page arrives.
@@ -37,12 +39,14 @@ void create_empty_database(const std::string& path) {
 /// Writes a complete image (every page 1..db_size, or none: an empty database) to `path`
 /// through a temp file and a durable rename (durable_file.hpp); old -wal/-shm go. No
 /// connection to `path` may be open.
-void write_image(const std::string& path, const PullResult& image) {
-  if (image.db_size_pages != 0) return write_database_file(path, image.pages, image.db_size_pages);
+void write_image(const std::string& path, const PullResult& image, const std::string& encryption_key) {
+  if (image.db_size_pages != 0) {
+    return write_database_file(path, image.pages, image.db_size_pages, encryption_key);
+  }
   const std::string tmp = path + ".empty-tmp";
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(tmp + suffix, ec);
-  create_empty_database(tmp);
+  create_empty_database(tmp, encryption_key);
   sync_file(tmp);
   for (const char* suffix : {"-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
   rename_durably(tmp, path);
@@ -135,7 +139,7 @@ std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const C
       PullResult image;
       puller->pull(ReplicaPosition{}, [&](PullResult& unit) { merge_unit(image, std::move(unit)); });
       check_complete_image(image);
-      write_image(path, image);
+      write_image(path, image, config.encryption_key);
       meta = ReplicaMeta{};
       meta->sync_url = identity;
       meta->server_revision = image.server_revision;
@@ -179,7 +183,7 @@ ReplicaEngine::ReplicaEngine(ParsedUrl url, Config config, ReplicaLock lock, Rep
       meta_(std::move(meta)) {}
 
 void ReplicaEngine::open_local() {
-  injector_ = std::make_unique<WalInjector>(path_, config_.busy_timeout);
+  injector_ = std::make_unique<WalInjector>(path_, config_.busy_timeout, config_.encryption_key);
   auto local = LocalEngine::open(url_, local_config_);
   {
     std::unique_lock<std::shared_mutex> lock(local_mu_);
@@ -327,7 +331,7 @@ SyncResult ReplicaEngine::reset_now(const PullResult& image) {
     old.reset();
     injector_.reset();
     try {
-      write_image(path_, image);  // the rename is its last step: on error the old file stands
+      write_image(path_, image, config_.encryption_key);  // the rename is its last step: on error the old file stands
     } catch (...) {
       try {
         open_local();

@@ -18,6 +18,7 @@
 #include "core/error_codes.hpp"
 #include "libsql/error.hpp"
 #include "local/connection.hpp"
+#include "local/sqlite_handles.hpp"
 #include "replica/durable_file.hpp"
 
 // Everything below follows SQLite's documented formats: "WAL-mode File Format"
@@ -245,6 +246,67 @@ std::string query_text(sqlite3* db, const char* sql) {
   return t ? reinterpret_cast<const char*>(t) : "";
 }
 
+// ---- keyed replicas: pages through SQLite's pager -------------------------------------------
+// With encryption at rest the pages on disk and in the WAL are SQLite3 Multiple Ciphers'
+// ciphertext, computed in the pager (its codec is private to the amalgamation). So a keyed
+// replica hands the plaintext pages to SQLite through the `sqlite_dbpage` virtual table
+// (https://sqlite.org/dbpage.html) inside the caller's write transaction: SQLite encrypts them,
+// appends the frames, checksums and indexes them, and commits as any writer does (docs/sync.md,
+// "Encrypted replicas"). `current_pages` is the size before this transaction.
+void put_pages_through_pager(sqlite3* db, Selection& sel, std::uint32_t db_size_pages,
+                             std::int64_t current_pages) {
+  const bool shrink = db_size_pages < current_pages;
+  if (shrink && sel.page_one.empty()) {
+    throw misuse("REPLICA_INVALID_PAGES", "the size shrinks to " + std::to_string(db_size_pages) +
+                                              " pages without a new page 1");
+  }
+  // The pager rewrites page 1's change counter (bytes 24 and 92) on commit, which makes the
+  // in-header size (bytes 28-31) count: it must be the commit's size, or 0 ("use the WAL's
+  // size"). 0 when shrinking: the statement that writes page 1 and the shrink row ends with a
+  // statement savepoint release, which re-reads the b-tree's page count from those bytes, and
+  // the shrink happens at COMMIT only if that count is still larger than the new size. The
+  // next transaction on this connection writes the right size back.
+  if (!sel.page_one.empty()) put_be32(sel.page_one.data() + 28, shrink ? 0 : db_size_pages);
+  // Page 1 goes last, in one statement with the shrink row. Each statement checks the schema
+  // cookie when it starts, and a new cookie makes SQLite re-read the schema there and then,
+  // through b-tree page headers cached before the pages were replaced (stale: it can read as
+  // "orphan index"). Before page 1 the cookie is the old one; after it, nothing runs.
+  std::uint32_t highest = 0;
+  const Frame* one = nullptr;
+  {
+    StmtHandle put = prepare(db, "INSERT INTO sqlite_dbpage(pgno, data) VALUES (?1, ?2)");
+    for (const Frame& f : sel.frames) {
+      highest = std::max(highest, f.page_no);
+      if (f.page_no == 1) {
+        one = &f;
+        continue;
+      }
+      sqlite3_bind_int64(put.get(), 1, f.page_no);
+      sqlite3_bind_blob(put.get(), 2, f.data, static_cast<int>(kReplicaPageSize), SQLITE_STATIC);
+      const int rc = sqlite3_step(put.get());
+      sqlite3_reset(put.get());
+      if (rc != SQLITE_DONE) throw sqlite_error(db, rc);
+    }
+  }
+  // Shrink: "INSERT INTO sqlite_dbpage(pgno, data) VALUES (N, NULL)" drops page N and every
+  // later page at COMMIT. It must be the transaction's last write (a later one cancels it).
+  if (one || shrink) {
+    StmtHandle last = prepare(db, one && shrink ? "INSERT INTO sqlite_dbpage(pgno, data) VALUES (1, ?1), (?2, NULL)"
+                                  : one      ? "INSERT INTO sqlite_dbpage(pgno, data) VALUES (1, ?1)"
+                                             : "INSERT INTO sqlite_dbpage(pgno, data) VALUES (?2, NULL)");
+    if (one) sqlite3_bind_blob(last.get(), 1, one->data, static_cast<int>(kReplicaPageSize), SQLITE_STATIC);
+    if (shrink) sqlite3_bind_int64(last.get(), 2, std::int64_t{db_size_pages} + 1);
+    const int rc = sqlite3_step(last.get());
+    if (rc != SQLITE_DONE) throw sqlite_error(db, rc);
+  }
+  if (db_size_pages >= current_pages && std::max<std::int64_t>(current_pages, highest) != db_size_pages) {
+    // The pager grows the file only by the pages written: a growth needs its last page.
+    throw misuse("REPLICA_INVALID_PAGES", "the size grows to " + std::to_string(db_size_pages) +
+                                              " pages, but the last page written is " +
+                                              std::to_string(std::max<std::int64_t>(current_pages, highest)));
+  }
+}
+
 // BEGIN IMMEDIATE takes SQLite's WAL write lock and checks that this connection's snapshot is
 // the newest; the transaction stays empty, so COMMIT only releases the lock.
 class WriteTransaction {
@@ -398,8 +460,9 @@ void WalInjector::set_test_hook(InjectHook h) noexcept {
   g_test_hook.store(h, std::memory_order_release);
 }
 
-WalInjector::WalInjector(const std::string& path, std::chrono::milliseconds busy_timeout)
-    : path_(path), busy_timeout_(busy_timeout) {
+WalInjector::WalInjector(const std::string& path, std::chrono::milliseconds busy_timeout,
+                         const std::string& encryption_key)
+    : path_(path), busy_timeout_(busy_timeout), keyed_(!encryption_key.empty()) {
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,
@@ -407,11 +470,21 @@ WalInjector::WalInjector(const std::string& path, std::chrono::milliseconds busy
   db_.reset(raw);
   if (rc != SQLITE_OK) throw sqlite_error(raw, rc);
   sqlite3* db = db_.get();
+  if (keyed_) apply_encryption_key(db, encryption_key);  // before anything reads the file
   sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
   // In exclusive locking mode the wal-index lives in heap memory, invisible to other connections.
   exec(db, "PRAGMA locking_mode=NORMAL");
+  // Our commits never run the auto-checkpoint (docs/sync.md, "Rules that go with it").
+  exec(db, "PRAGMA wal_autocheckpoint=0");
   // Reading the schema loads page 1, so the checks below see the file's real settings.
-  query_int(db, "SELECT count(*) FROM sqlite_schema");
+  try {
+    query_int(db, "SELECT count(*) FROM sqlite_schema");
+  } catch (const Error& e) {
+    if (keyed_ || e.primary_code() != SQLITE_NOTADB) throw with_key_hint(e, keyed_);
+    throw Error(e.kind(), e.extended_code(), e.code_name(),
+                std::string(e.what()) + " (" + path + " is not a database, or it is encrypted: "
+                                                      "open it with its encryptionKey)");
+  }
   const auto page_size = query_int(db, "PRAGMA page_size");
   if (page_size != static_cast<std::int64_t>(kReplicaPageSize)) {
     throw misuse("REPLICA_PAGE_SIZE",
@@ -432,10 +505,24 @@ WalInjector::WalInjector(const std::string& path, std::chrono::milliseconds busy
 
 ApplyStats WalInjector::apply(std::span<const PageImage> pages, std::uint32_t db_size_pages) {
   if (db_size_pages == 0) throw misuse("REPLICA_INVALID_PAGES", "the database size is 0 pages");
-  const Selection sel = select_pages(pages, db_size_pages);
+  Selection sel = select_pages(pages, db_size_pages);
   sqlite3* db = db_.get();
 
   WriteTransaction txn(db);  // step 1: the WAL write lock
+  if (keyed_ && !sel.frames.empty()) {
+    put_pages_through_pager(db, sel, db_size_pages, query_int(db, "PRAGMA page_count"));
+    txn.commit();
+    // This connection's cached b-tree page headers describe the pages before they were
+    // replaced: drop its page cache, so it reads the new pages as any other connection does.
+    sqlite3_db_release_memory(db);
+    const auto seen = query_int(db, "PRAGMA page_count");
+    if (seen != db_size_pages) {
+      throw file_error(SQLITE_CORRUPT, "REPLICA_VERIFY",
+                       "after the apply the database has " + std::to_string(seen) + " pages, not " +
+                           std::to_string(db_size_pages));
+    }
+    return {.frames = sel.frames.size(), .db_size_pages = db_size_pages};
+  }
   if (sel.frames.empty()) {
     // Every commit needs a frame; a size change always rewrites page 1, so none means no change.
     const auto current = query_int(db, "PRAGMA page_count");
@@ -640,12 +727,36 @@ void remove_if_exists(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw io_error("removing " + path);
 }
 
+// Fills the empty file at `tmp` with the pages, encrypted by SQLite on a keyed connection. No
+// journal: a crash leaves only a temp file, which is never renamed into place. The caller
+// fsyncs the file.
+void write_encrypted_pages(const std::string& tmp, Selection& sel, std::uint32_t db_size_pages,
+                           const std::string& key) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(tmp.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK) throw sqlite_error(raw, rc);
+  apply_encryption_key(db.get(), key);
+  exec(db.get(), "PRAGMA page_size=4096; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF");
+  exec(db.get(), "BEGIN IMMEDIATE");
+  try {
+    put_pages_through_pager(db.get(), sel, db_size_pages, 0);
+    exec(db.get(), "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  rc = sqlite3_close(db.release());
+  if (rc != SQLITE_OK) throw make_sqlite_error(rc, std::string("closing ") + tmp + ": " + sqlite3_errstr(rc));
+}
+
 }  // namespace
 
 void write_database_file(const std::string& path, std::span<const PageImage> pages,
-                         std::uint32_t db_size_pages) {
+                         std::uint32_t db_size_pages, const std::string& encryption_key) {
   if (db_size_pages == 0) throw misuse("REPLICA_INVALID_PAGES", "the database size is 0 pages");
-  const Selection sel = select_pages(pages, db_size_pages);
+  Selection sel = select_pages(pages, db_size_pages);
   if (sel.frames.size() != db_size_pages) {
     throw misuse("REPLICA_INVALID_PAGES", "a bootstrap needs all " + std::to_string(db_size_pages) +
                                               " pages, got " + std::to_string(sel.frames.size()));
@@ -656,9 +767,13 @@ void write_database_file(const std::string& path, std::span<const PageImage> pag
   UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
   if (fd.get() < 0) throw io_error("creating a temp file next to " + path);
   TempFile tmp(tmpl);
-  for (const Frame& f : sel.frames) {
-    write_all(fd.get(), f.data, kReplicaPageSize,
-              static_cast<off_t>(std::uint64_t{f.page_no - 1} * kReplicaPageSize), tmp.path());
+  if (!encryption_key.empty()) {
+    write_encrypted_pages(tmp.path(), sel, db_size_pages, encryption_key);
+  } else {
+    for (const Frame& f : sel.frames) {
+      write_all(fd.get(), f.data, kReplicaPageSize,
+                static_cast<off_t>(std::uint64_t{f.page_no - 1} * kReplicaPageSize), tmp.path());
+    }
   }
   if (::fchmod(fd.get(), 0644) != 0) throw io_error("chmod " + tmp.path());
   if (::fsync(fd.get()) != 0) throw io_error("syncing " + tmp.path());

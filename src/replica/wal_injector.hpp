@@ -40,8 +40,12 @@ class WalInjector {
  public:
   /// Opens the existing WAL-mode file (locking_mode NORMAL). Throws Error when the file cannot
   /// be opened, is not in WAL mode, or its page size is not 4096 or it has reserved bytes.
+  /// With an `encryption_key` (libSQL's encryption at rest, local/connection.hpp) the file is
+  /// opened with the key (SQLITE_NOTADB when it is wrong or the file is not encrypted) and
+  /// apply() writes through SQLite's pager instead (docs/sync.md, "Encrypted replicas").
   explicit WalInjector(const std::string& path,
-                       std::chrono::milliseconds busy_timeout = std::chrono::seconds(5));
+                       std::chrono::milliseconds busy_timeout = std::chrono::seconds(5),
+                       const std::string& encryption_key = {});
   WalInjector(const WalInjector&) = delete;
   WalInjector& operator=(const WalInjector&) = delete;
   WalInjector(WalInjector&&) noexcept = default;
@@ -53,6 +57,9 @@ class WalInjector {
   /// are dropped, as SQLite's own commit does. Re-applying the same pages is harmless. Page 1
   /// must say page size 4096 and no reserved bytes; it is written with bytes 18/19 = 2 (WAL).
   /// Throws Error; on error nothing was committed unless the WAL sync had already happened.
+  /// Keyed: the same transaction goes through the `sqlite_dbpage` virtual table on the keyed
+  /// connection (SQLite encrypts, writes the frames and the wal-index); the InjectPoint hooks
+  /// are not called then, and page 1's change counter and in-header size are SQLite's.
   ApplyStats apply(std::span<const PageImage> pages, std::uint32_t db_size_pages);
 
   /// PASSIVE checkpoint (docs/sync.md, "Rules that go with it": our frames never trigger the auto-checkpoint).
@@ -73,6 +80,7 @@ class WalInjector {
   DbHandle db_;
   std::string path_;
   std::chrono::milliseconds busy_timeout_;
+  bool keyed_ = false;
 };
 
 /// Bootstrap: writes a brand-new database file from a complete page set (every page from 1 to
@@ -80,7 +88,9 @@ class WalInjector {
 /// directory, fsyncs it, removes any old -wal, -shm and -journal of `path`, renames it over
 /// `path` and fsyncs the directory. No connection to `path` may be open; callers drop their
 /// sync metadata first, so a crash half-way leads to a new bootstrap. Throws Error.
+/// With an `encryption_key` the temp file is written by SQLite on a keyed connection (through
+/// `sqlite_dbpage`), so every page on disk is encrypted as libSQL encrypts a local file.
 void write_database_file(const std::string& path, std::span<const PageImage> pages,
-                         std::uint32_t db_size_pages);
+                         std::uint32_t db_size_pages, const std::string& encryption_key = {});
 
 }  // namespace libsql::detail

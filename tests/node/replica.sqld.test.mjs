@@ -78,6 +78,46 @@ describe('[ours vs official] embedded replica of sqld (gRPC-web)', { skip }, () 
     }
   })
 
+  it('an encrypted replica (encryptionKey) follows the primary, keeps no plaintext on disk, and opens in the official client as an encrypted file', { timeout: 120_000 }, async () => {
+    const KEY = 'replica-encryption-test-key'
+    const MARKER = 'REPLICA-PLAINTEXT-MARKER'
+    await primary.execute('CREATE TABLE enc (id INTEGER PRIMARY KEY, v TEXT)')
+    await primary.batch(Array.from({ length: 500 }, (_, i) => ({ sql: 'INSERT INTO enc (v) VALUES (?)', args: [`${MARKER} ${i}`] })), 'write')
+    const file = path.join(dir, 'encrypted.db')
+    const noPlaintext = (what) => {
+      for (const f of [file, `${file}-wal`]) {
+        if (fs.existsSync(f)) assert.equal(fs.readFileSync(f).includes(MARKER), false, `${what}: plaintext in ${f}`)
+      }
+    }
+    const ours = oursClient({ url: `file:${file}`, syncUrl: server.url, encryptionKey: KEY, readYourWrites: false })
+    try {
+      assert.deepEqual(await dump(ours), await dump(primary), 'bootstrap')
+      noPlaintext('bootstrap')
+      await primary.batch(Array.from({ length: 500 }, (_, i) => ({ sql: 'INSERT INTO enc (v) VALUES (?)', args: [`${MARKER} more ${i}`] })), 'write')
+      const s = await ours.sync()
+      assert.ok(s.frames_synced > 0)
+      assert.deepEqual(await dump(ours), await dump(primary), 'after a sync')
+      assert.equal((await ours.execute('PRAGMA integrity_check')).rows[0][0], 'ok')
+      noPlaintext('after a sync')
+    } finally {
+      ours.close()
+    }
+    // Without the key: SQLite's "not a database", naming no key.
+    assert.throws(() => oursClient({ url: `file:${file}`, syncUrl: server.url }), (e) => {
+      assert.match(String(e.message), /SQLITE_NOTADB|not a database/)
+      assert.equal(String(e.message).includes(KEY), false)
+      return true
+    })
+    // The official client opens our replica file as an encrypted local file (the same cipher).
+    const official = officialClient({ url: `file:${file}`, encryptionKey: KEY })
+    try {
+      const rows = (await official.execute('SELECT count(*), min(v) FROM enc')).rows.map((r) => Array.from(r))
+      assert.deepEqual(rows, [[1000, `${MARKER} 0`]])
+    } finally {
+      official.close()
+    }
+  })
+
   it('a Prisma create through our replica is visible when it returns; the official replica sees it after its sync', { timeout: 60_000 }, async () => {
     await primary.executeMultiple(MIGRATION_SQL)
     const file = path.join(dir, 'prisma-replica.db')

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "libsql/error.hpp"
+#include "local/connection.hpp"
 #include "local/sqlite_handles.hpp"
 #include "support/temp_db.hpp"
 
@@ -71,12 +72,14 @@ std::string series(int from, int to) {
 // A plain SQLite connection for the test side.
 class Db {
  public:
-  explicit Db(const std::string& path, bool create = false) {
+  // With a `key`: libSQL's encryption at rest, as the engine applies it.
+  explicit Db(const std::string& path, bool create = false, const std::string& key = {}) {
     sqlite3* raw = nullptr;
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     h_.reset(raw);
     if (rc != SQLITE_OK) throw std::runtime_error("open " + path + ": " + sqlite3_errstr(rc));
+    if (!key.empty()) libsql::detail::apply_encryption_key(raw, key);
     sqlite3_busy_timeout(raw, 5000);
   }
   void exec(const std::string& sql) {
@@ -877,6 +880,192 @@ TEST(WalInjector, CrashAtEveryPointLeavesOldOrNewStateAndReapplyWorks) {
     EXPECT_EQ(checkpointed_file(path), to.file);
     expect_state(path, to, "reopened");
   }
+}
+
+
+// ---- keyed replicas (encryption at rest): pages go through SQLite's pager ---------------------
+
+constexpr const char* kKey = "injector-test-key";
+
+bool contains(const Bytes& haystack, const std::string& needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) != haystack.end();
+}
+
+// No page of the replica, in the file or its WAL, holds the source's plaintext.
+void expect_no_plaintext(const std::string& path, const char* what) {
+  for (const std::string& file : {path, path + "-wal"}) {
+    const Bytes bytes = read_bytes(file);
+    EXPECT_FALSE(contains(bytes, "name-1")) << what << ": row text in " << file;
+    EXPECT_FALSE(contains(bytes, "CREATE TABLE")) << what << ": schema text in " << file;
+    EXPECT_FALSE(contains(bytes, "SQLite format 3")) << what << ": plain header in " << file;
+  }
+}
+
+void expect_keyed_state(const std::string& path, const State& want, const char* what) {
+  Db db(path, false, kKey);
+  EXPECT_EQ(db.integrity(), "ok") << what;
+  EXPECT_EQ(db.dump(), want.dump) << what;
+  EXPECT_EQ(db.integer("PRAGMA page_count"), want.size) << what;
+}
+
+TEST(KeyedWalInjector, BootstrapAndAppliesFollowTheSourceEncrypted) {
+  TempDb tmp;
+  Source src(tmp.dir() / "src");
+  auto states = scenario(src);  // growth, updates, DDL, and a shrinking VACUUM
+  ASSERT_LT(states[4].size, states[3].size);
+  ASSERT_TRUE(contains(states[0].file, "name-1"));  // the marker is there in plaintext
+  write_database_file(tmp.path(), states[0].pages, states[0].size, kKey);
+  expect_no_plaintext(tmp.path(), "bootstrap");
+  expect_keyed_state(tmp.path(), states[0], "bootstrap");
+  EXPECT_EQ(Db(tmp.path(), false, kKey).text("PRAGMA journal_mode"), "wal");
+  {
+    WalInjector inj(tmp.path(), std::chrono::seconds(5), kKey);
+    for (std::size_t i = 1; i < states.size(); ++i) {
+      const auto pages = delta(states[i - 1], states[i]);
+      const ApplyStats st = inj.apply(pages, states[i].size);
+      EXPECT_EQ(st.db_size_pages, states[i].size);
+      EXPECT_GT(st.frames, 0U);
+      expect_no_plaintext(tmp.path(), "after an apply");
+      expect_keyed_state(tmp.path(), states[i], "after an apply");
+      // Re-applying the same pages is harmless.
+      inj.apply(pages, states[i].size);
+      expect_keyed_state(tmp.path(), states[i], "after a re-apply");
+    }
+    // Nothing to do: no frame, same size.
+    EXPECT_EQ(inj.apply({}, states.back().size).frames, 0U);
+    inj.checkpoint_passive();
+    EXPECT_TRUE(inj.truncate_if_larger(0, std::chrono::milliseconds(20)));
+  }
+  expect_no_plaintext(tmp.path(), "after the checkpoint");
+  expect_keyed_state(tmp.path(), states.back(), "after the checkpoint");
+  Db(tmp.path(), false, kKey).rows("PRAGMA wal_checkpoint(TRUNCATE)");
+  EXPECT_EQ(read_bytes(tmp.path()).size(), states.back().file.size());
+  expect_no_plaintext(tmp.path(), "after the truncating checkpoint");
+}
+
+TEST(KeyedWalInjector, AGrowthWithoutItsLastPageIsRefusedAndNothingChanges) {
+  TempDb tmp;
+  Source src(tmp.dir() / "src");
+  auto states = scenario(src);
+  write_database_file(tmp.path(), states[0].pages, states[0].size, kKey);
+  WalInjector inj(tmp.path(), std::chrono::seconds(5), kKey);
+  auto pages = delta(states[0], states[1]);
+  pages.erase(std::remove_if(pages.begin(), pages.end(),
+                             [&](const PageImage& p) { return p.page_no == states[1].size; }),
+              pages.end());
+  try {
+    inj.apply(pages, states[1].size);
+    FAIL() << "a growth without its last page was applied";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code_name(), "REPLICA_INVALID_PAGES") << e.what();
+  }
+  expect_keyed_state(tmp.path(), states[0], "after the refusal");
+  inj.apply(delta(states[0], states[1]), states[1].size);
+  expect_keyed_state(tmp.path(), states[1], "after the whole delta");
+}
+
+TEST(KeyedWalInjector, WrongOrMissingKeyIsNotADatabaseAndNamesNoKey) {
+  TempDb tmp;
+  Source src(tmp.dir() / "src");
+  auto states = scenario(src);
+  write_database_file(tmp.path(), states[0].pages, states[0].size, kKey);
+  for (const std::string& key : {std::string(), std::string("not-the-key")}) {
+    try {
+      WalInjector inj(tmp.path(), std::chrono::seconds(5), key);
+      FAIL() << "opened with key '" << key << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.primary_code(), SQLITE_NOTADB) << e.what();
+      EXPECT_NE(std::string(e.what()).find("encrypt"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find(kKey), std::string::npos) << e.what();
+      if (!key.empty()) {
+        EXPECT_EQ(std::string(e.what()).find(key), std::string::npos) << e.what();
+      }
+    }
+  }
+  // An unencrypted replica opened with a key: the same kind of error.
+  const std::string plain = (tmp.dir() / "plain.db").string();
+  write_database_file(plain, states[0].pages, states[0].size);
+  try {
+    WalInjector inj(plain, std::chrono::seconds(5), kKey);
+    FAIL() << "an unencrypted file opened with a key";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.primary_code(), SQLITE_NOTADB) << e.what();
+    EXPECT_EQ(std::string(e.what()).find(kKey), std::string::npos) << e.what();
+  }
+}
+
+TEST(KeyedWalInjector, ReadersKeepTheirSnapshotAndSeeSchemaChanges) {
+  TempDb tmp;
+  Source src(tmp.dir() / "src");
+  auto states = scenario(src);
+  write_database_file(tmp.path(), states[2].pages, states[2].size, kKey);
+  WalInjector inj(tmp.path(), std::chrono::seconds(5), kKey);
+  Db reader(tmp.path(), false, kKey);
+  Db snapshot(tmp.path(), false, kKey);
+  EXPECT_EQ(reader.integer("SELECT count(*) FROM t"), 720);
+  EXPECT_THROW(reader.rows("SELECT count(*) FROM u"), std::runtime_error);
+  snapshot.exec("BEGIN");
+  EXPECT_EQ(snapshot.integer("SELECT count(*) FROM t"), 720);
+  // Not blocked by the open read transaction (it ends below, on this thread).
+  inj.apply(delta(states[2], states[3]), states[3].size);
+  EXPECT_EQ(snapshot.integer("SELECT count(*) FROM t"), 720);
+  EXPECT_EQ(reader.integer("SELECT count(*) FROM u"), 240);
+  EXPECT_EQ(reader.dump(), states[3].dump);
+  inj.apply(delta(states[3], states[4]), states[4].size);  // VACUUM: smaller file, new roots
+  inj.checkpoint_passive();
+  EXPECT_EQ(snapshot.integer("SELECT count(*) FROM t"), 720);
+  EXPECT_EQ(snapshot.integrity(), "ok");
+  snapshot.exec("COMMIT");
+  EXPECT_EQ(snapshot.dump(), states[4].dump);
+  EXPECT_EQ(reader.dump(), states[4].dump);
+  EXPECT_EQ(reader.integrity(), "ok");
+}
+
+// A query loop in another thread sees only whole states, in order, never an error, while a
+// keyed injector applies and checkpoints.
+TEST(KeyedWalInjector, AQueryLoopSeesOnlyWholeStates) {
+  TempDb tmp;
+  Source src(tmp.dir() / "src");
+  Db& db = src.db();
+  db.exec("CREATE TABLE c(id INTEGER PRIMARY KEY, a INTEGER, pad TEXT)");
+  std::vector<State> states;
+  for (int i = 0; i < 25; ++i) {
+    db.exec("BEGIN; UPDATE c SET a = " + std::to_string(i) + ", pad = pad || 'y';" + series(1, 3) +
+            "INSERT INTO c(a, pad) SELECT " + std::to_string(i) +
+            ", printf('%0400d', value) FROM s;" + "COMMIT");
+    states.push_back(src.state());
+  }
+  write_database_file(tmp.path(), states[0].pages, states[0].size, kKey);
+  WalInjector inj(tmp.path(), std::chrono::seconds(5), kKey);
+  std::atomic<int> reads{0};
+  std::vector<std::string> problems;
+  std::jthread loop([&](std::stop_token stop) {
+    try {
+      Db reader(tmp.path(), false, kKey);
+      int last = 0;
+      while (!stop.stop_requested()) {
+        if (auto p = read_whole_state(reader, last); !p.empty()) problems.push_back(p);
+        ++reads;
+      }
+    } catch (const std::exception& e) {
+      problems.push_back(e.what());
+    }
+  });
+  for (std::size_t i = 1; i < states.size(); ++i) {
+    inj.apply(delta(states[i - 1], states[i]), states[i].size);
+    inj.checkpoint_passive();
+    if (i % 8 == 0) inj.truncate_if_larger(0, std::chrono::milliseconds(5));
+    // Let the loop read (bounded: 2 s per state at most; it normally takes a few ms).
+    const int before = reads.load();
+    for (int w = 0; w < 1000 && reads.load() < before + 2; ++w) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  loop.request_stop();
+  loop.join();
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  EXPECT_GT(reads.load(), 20);
+  expect_keyed_state(tmp.path(), states.back(), "after the loop");
 }
 
 }  // namespace
