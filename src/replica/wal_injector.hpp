@@ -59,7 +59,8 @@ class WalInjector {
   /// Throws Error; on error nothing was committed unless the WAL sync had already happened.
   /// Keyed: the same transaction goes through the `sqlite_dbpage` virtual table on the keyed
   /// connection (SQLite encrypts, writes the frames and the wal-index); the InjectPoint hooks
-  /// are not called then, and page 1's change counter and in-header size are SQLite's.
+  /// are not called then; page 1's change counter is the pager's, its in-header size the
+  /// commit's (0 after a shrink, fixed by the next transaction).
   ApplyStats apply(std::span<const PageImage> pages, std::uint32_t db_size_pages);
 
   /// PASSIVE checkpoint (docs/sync.md, "Rules that go with it": our frames never trigger the auto-checkpoint).
