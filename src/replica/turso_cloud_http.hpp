@@ -86,7 +86,8 @@ class TursoCloudHttpPuller final : public ReplicaPuller {
   /// (revision "G:0"), then frames as below. From "G:F": /sync from frame F + 1 in batches of
   /// 128 until the server says the generation ended; committed frames are applied in units
   /// of up to `frames_per_unit` frames (frames after the last commit wait for it, and are
-  /// pulled again by the next pull if this one fails); when the server is in a later
+  /// pulled again by the next pull if this one fails; when a request fails, the commits
+  /// already received are applied before the error is thrown); when the server is in a later
   /// generation, the next one is followed from frame 1 ("G+1:0" is stored first), as the
   /// official client does. Ends when the server's generation is reached.
   void pull(const ReplicaPosition& from, const std::function<void(PullResult&)>& apply) override;
