@@ -166,13 +166,17 @@ HttpResponse TursoCloudHttpPuller::get(const std::string& path) {
 }
 
 void TursoCloudHttpPuller::pull(const ReplicaPosition& from, const std::function<void(PullResult&)>& apply) {
-  const std::string where = " [" + base_ + "]";
   if (!from.revision.empty()) {
     auto position = parse_cloud_revision(from.revision);
     if (!position) corrupt("the replica's position \"" + from.revision.substr(0, 40) + "\" is not generation:frame");
-    return follow(*position, apply);
+    return follow(*position, apply, true);
   }
-  // Bootstrap: the file the current generation starts from, then its frames.
+  bootstrap(false, apply);
+}
+
+void TursoCloudHttpPuller::bootstrap(bool replace, const std::function<void(PullResult&)>& apply) {
+  const std::string where = " [" + base_ + "]";
+  // The file the current generation starts from, then its frames.
   HttpResponse info = get("/info");
   if (info.status < 200 || info.status > 299) {
     throw http_status_error(info, "sync server", " (GET /info)" + where, token_);
@@ -186,11 +190,13 @@ void TursoCloudHttpPuller::pull(const ReplicaPosition& from, const std::function
   exported.body.clear();
   exported.body.shrink_to_fit();
   image.server_revision = format_cloud_revision({generation, 0});
+  image.replace_base = replace;
   apply(image);
-  follow({generation, 0}, apply);
+  follow({generation, 0}, apply, false);
 }
 
-void TursoCloudHttpPuller::follow(CloudPosition position, const std::function<void(PullResult&)>& apply) {
+void TursoCloudHttpPuller::follow(CloudPosition position, const std::function<void(PullResult&)>& apply,
+                                  bool may_reset) {
   const std::string where = " (GET /sync)" + std::string(" [") + base_ + "]";
   CommitAssembler frames(std::uint64_t{position.frame_no} + 1);
   std::uint64_t committed = position.frame_no;
@@ -230,6 +236,17 @@ void TursoCloudHttpPuller::follow(CloudPosition position, const std::function<vo
     if (r.status == 400 || r.status == 500) server_generation = decode_end_of_generation(r.body);
     if (!server_generation) {
       flush();
+      if (may_reset && r.status != 401 && r.status != 403 && frames.next_frame_no() == committed + 1) {
+        // A server that no longer knows this generation (recreated or restored) may say so
+        // only by failing: if /info is behind the replica, rebuild it as below.
+        std::optional<std::uint32_t> current;
+        try {
+          HttpResponse info = get("/info");
+          if (info.status >= 200 && info.status < 300) current = decode_info(info.body);
+        } catch (const Error&) {
+        }
+        if (current && *current < position.generation) return bootstrap(true, apply);
+      }
       throw http_status_error(r, "sync server", where, token_);
     }
     // The end of this generation (for now, if it is the server's current one).
@@ -238,7 +255,17 @@ void TursoCloudHttpPuller::follow(CloudPosition position, const std::function<vo
       corrupt("generation " + std::to_string(position.generation) + " ended after frame " +
               std::to_string(frames.next_frame_no() - 1) + ", which is not a commit");
     }
-    if (position.generation >= *server_generation) return;
+    if (position.generation == *server_generation) return;
+    if (position.generation > *server_generation) {
+      // The server went back to an earlier generation: the database was recreated or
+      // restored. As a libSQL log_id change: rebuild the replica from the server's export
+      // (once per pull: a server whose /info and /sync disagree is an error, not a loop).
+      if (!may_reset) {
+        corrupt("the server's /sync says generation " + std::to_string(*server_generation) + ", behind " +
+                std::to_string(position.generation) + ", right after a bootstrap");
+      }
+      return bootstrap(true, apply);
+    }
     if (position.generation == std::numeric_limits<std::uint32_t>::max()) corrupt("generation beyond 32 bits");
     // The next generation starts from this one's last state: follow it from frame 1. Store
     // the move first (a unit without pages), so a failure later resumes there.

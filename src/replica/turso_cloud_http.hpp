@@ -89,7 +89,9 @@ class TursoCloudHttpPuller final : public ReplicaPuller {
   /// pulled again by the next pull if this one fails; when a request fails, the commits
   /// already received are applied before the error is thrown); when the server is in a later
   /// generation, the next one is followed from frame 1 ("G+1:0" is stored first), as the
-  /// official client does. Ends when the server's generation is reached.
+  /// official client does. Ends when the server's generation is reached. A server in an
+  /// earlier generation than the replica (recreated, restored) rebuilds it: the export and
+  /// frames of its current generation, as one replace_base unit then units (a reset).
   void pull(const ReplicaPosition& from, const std::function<void(PullResult&)>& apply) override;
   void close() override;
 
@@ -97,7 +99,9 @@ class TursoCloudHttpPuller final : public ReplicaPuller {
   HttpResponse get(const std::string& path);
 
  private:
-  void follow(CloudPosition position, const std::function<void(PullResult&)>& apply);
+  void follow(CloudPosition position, const std::function<void(PullResult&)>& apply, bool may_reset);
+  /// /info, /export of the current generation (replace_base = `replace`), then follow it.
+  void bootstrap(bool replace, const std::function<void(PullResult&)>& apply);
 
   std::string base_;    // scheme://host[:port]/path, no trailing slash
   std::string token_;

@@ -21,6 +21,8 @@ Control routes (never need a token):
                                transaction; answers {"generation": G, "frames": n}
   POST /_ctl/new_generation    TRUNCATE-checkpoints the source and starts generation G + 1
                                from the checkpointed file (the old generation stays served)
+  POST /_ctl/restart           the server's generations start over: generation 1 is the
+                               source as it is now (a recreated or restored database)
   POST /_ctl/copy?to=PATH      writes a consistent copy of the source to PATH (backup API)
   POST /_ctl/fault?mode=M[&after=N]  faults for /export and /sync answers, from the
                                (N+1)-th such request on (N defaults to 0):
@@ -137,6 +139,16 @@ class Source:
             self.refresh()
             return {"generation": self.generation}
 
+    def restart(self):
+        with self.lock:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with open(self.path, "rb") as f:
+                snapshot = f.read()
+            self.generation = 1
+            self.generations = {1: {"snapshot": snapshot, "frames": []}}
+            self.refresh()
+            return {"generation": 1}
+
     def copy(self, to):
         with self.lock:
             dest = sqlite3.connect(to)
@@ -190,6 +202,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, SOURCE.exec(self.read_body().decode()))
             if url.path == "/_ctl/new_generation":
                 return self.reply(200, SOURCE.new_generation())
+            if url.path == "/_ctl/restart":
+                return self.reply(200, SOURCE.restart())
             if url.path == "/_ctl/copy":
                 return self.reply(200, SOURCE.copy(q["to"][0]))
             if url.path == "/_ctl/fault":

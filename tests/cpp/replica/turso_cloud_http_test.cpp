@@ -168,6 +168,7 @@ class CloudFake {
     return control("/_ctl/exec", "--data-binary @" + file);
   }
   std::string new_generation() { return control("/_ctl/new_generation", "-X POST"); }
+  std::string restart() { return control("/_ctl/restart", "-X POST"); }
   void fault(const std::string& mode, int after = 0) {
     control("/_ctl/fault?mode=" + mode + "&after=" + std::to_string(after), "-X POST");
   }
@@ -316,6 +317,22 @@ TEST_F(CloudReplica, FollowsIntoANewGenerationAndBootstrapsFromOne) {
   auto r2 = Client::open({.url = other.url(), .sync_url = fake_->url(), .read_your_writes = false});
   EXPECT_EQ(dump(r2), dump(r));
   EXPECT_EQ(d::read_replica_meta(other.path())->server_revision, "4:" + frames_of(gen4));
+}
+
+TEST_F(CloudReplica, AServerBackInAnEarlierGenerationRebuildsTheReplica) {
+  fake_->exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+  fake_->new_generation();
+  fake_->new_generation();
+  fake_->exec("INSERT INTO t VALUES (2);");
+  auto r = replica();
+  EXPECT_EQ(meta().server_revision.rfind("3:", 0), 0u) << meta().server_revision;
+  fake_->restart();  // generation 1 again: a restored database
+  fake_->exec("DELETE FROM t WHERE x = 1; CREATE TABLE after_restore (y);");
+  auto s = r.sync();
+  EXPECT_EQ(s.revision.rfind("1:", 0), 0u) << s.revision;
+  EXPECT_EQ(count(r, "t"), 1);
+  EXPECT_EQ(count(r, "after_restore"), 0);
+  expect_same_as_source(r);
 }
 
 TEST_F(CloudReplica, AnEmptySourceBootstrapsAndFollows) {
