@@ -118,8 +118,18 @@ TEST(InlineClassifier, ForgetsAStatementWhoseInlineRunWasSlowOrLarge) {
   c.ran_inline("a", InlineTiming::kMaxRows + 1, c.start());
   EXPECT_FALSE(c.contains("a")) << "gave up past the row limit: forgotten";
   clock.slow();
+  for (int i = 1; i < InlineTiming::kSlowInlineStrikes; ++i) {
+    c.ran_inline("b", 1, c.start());
+    EXPECT_TRUE(c.contains("b")) << "slow inline run " << i << ": tolerated (a preempted thread)";
+  }
+  clock.fast();
   c.ran_inline("b", 1, c.start());
-  EXPECT_FALSE(c.contains("b")) << "slow inline run: forgotten";
+  EXPECT_TRUE(c.contains("b")) << "a fast run clears the strikes";
+  clock.slow();
+  for (int i = 1; i < InlineTiming::kSlowInlineStrikes; ++i) c.ran_inline("b", 1, c.start());
+  EXPECT_TRUE(c.contains("b")) << "strikes count from the last fast run";
+  c.ran_inline("b", 1, c.start());
+  EXPECT_FALSE(c.contains("b")) << "slow inline runs in a row: forgotten";
 }
 
 TEST(InlineClassifier, ToleratesAnInlineRunWithinItsSlack) {
@@ -136,10 +146,13 @@ TEST(InlineClassifier, ToleratesAnInlineRunWithinItsSlack) {
   *now += std::chrono::nanoseconds(std::chrono::microseconds(10 * InlineTiming::kInlineSlack)).count();
   c.ran_inline("s", 1, start);
   EXPECT_TRUE(c.contains("s")) << "within the slack";
-  start = c.start();
-  *now += std::chrono::nanoseconds(std::chrono::microseconds(10 * InlineTiming::kInlineSlack + 1)).count();
-  c.ran_inline("s", 1, start);
-  EXPECT_FALSE(c.contains("s")) << "past the slack";
+  for (int i = 0; i < InlineTiming::kSlowInlineStrikes; ++i) {
+    EXPECT_TRUE(c.contains("s")) << "past the slack " << i << " times in a row";
+    start = c.start();
+    *now += std::chrono::nanoseconds(std::chrono::microseconds(10 * InlineTiming::kInlineSlack + 1)).count();
+    c.ran_inline("s", 1, start);
+  }
+  EXPECT_FALSE(c.contains("s")) << "past the slack, every time";
   start = c.start();
   *now += std::chrono::nanoseconds(std::chrono::microseconds(11)).count();
   c.ran_on_worker("s", 1, start);
@@ -193,9 +206,11 @@ TEST(LocalEngineInline, OnlyReadsSeenFastOnAWorkerRunInline) {
   db.execute(write);
   EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, write, rs));
 
-  // Slow once inline: it goes back to the workers, which re-measure it.
+  // Slow inline every time: it goes back to the workers, which re-measure it.
   clock.slow();
-  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, point, rs)) << "still marked fast: it runs, and is found slow";
+  for (int i = 0; i < InlineTiming::kSlowInlineStrikes; ++i) {
+    ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, point, rs)) << "still marked fast: it runs, and is found slow";
+  }
   EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, point, rs));
   db.execute(point);
   EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, point, rs)) << "slow on the worker too";
@@ -330,9 +345,11 @@ TEST(LocalEngineInline, MemoryWritesFoundSlowGoBackToTheWorker) {
   db.execute(insert);
   libsql::ResultSet rs;
   clock.slow();
-  ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, insert, rs)) << "still marked fast: it runs, and is found slow";
+  for (int i = 0; i < InlineTiming::kSlowInlineStrikes; ++i) {
+    ASSERT_TRUE(libsql::detail::FastPath::try_execute_inline(db, insert, rs)) << "still marked fast: it runs, and is found slow";
+  }
   EXPECT_FALSE(libsql::detail::FastPath::try_execute_inline(db, insert, rs)) << "from now on the worker runs it";
-  EXPECT_EQ(int_of(db.execute("SELECT count(*) FROM m")), 2) << "each ran exactly once";
+  EXPECT_EQ(int_of(db.execute("SELECT count(*) FROM m")), 1 + InlineTiming::kSlowInlineStrikes) << "each ran exactly once";
 }
 
 TEST(LocalEngineInline, TransactionStatementsRunInlineBetweenTheTransactionsCalls) {
