@@ -352,6 +352,68 @@ TEST(LocalEngineInline, MemoryWritesFoundSlowGoBackToTheWorker) {
   EXPECT_EQ(int_of(db.execute("SELECT count(*) FROM m")), 1 + InlineTiming::kSlowInlineStrikes) << "each ran exactly once";
 }
 
+TEST(LocalEngineInline, MemoryTransactionsCommitAndRollBackInlineBetweenTheirCalls) {
+  TestClock clock;
+  auto db = open_local(":memory:", clock);
+  db.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER);"
+                    "INSERT INTO t VALUES (1, 0);");
+  Statement read{"SELECT v FROM t WHERE id = 1"};
+  Statement bump{"UPDATE t SET v = v + 1 WHERE id = 1"};
+  libsql::Outcome<libsql::Done> done = libsql::Done{};
+
+  auto tx = db.transaction(TransactionMode::Write);
+  tx.execute(bump);
+  ASSERT_TRUE(libsql::detail::FastPath::try_finish_inline(tx, true, done)) << "nothing queued: commit runs here";
+  EXPECT_TRUE(std::holds_alternative<libsql::Done>(done));
+  EXPECT_FALSE(tx.active());
+  EXPECT_FALSE(libsql::detail::FastPath::try_finish_inline(tx, true, done)) << "ended";
+  EXPECT_EQ(int_of(db.execute(read)), 1) << "committed; the connection was handed back";
+
+  // A call still queued is never overtaken by the commit.
+  auto tx2 = db.transaction(TransactionMode::Write);
+  Blocker blocker;
+  tx2.execute_async(read, blocker.callback<libsql::ResultSet>());
+  blocker.wait_started();
+  std::promise<void> bumped;
+  tx2.execute_async(bump, [&](libsql::Outcome<libsql::ResultSet>) { bumped.set_value(); });
+  EXPECT_FALSE(libsql::detail::FastPath::try_finish_inline(tx2, false, done)) << "the queued update must run first";
+  blocker.release();
+  bumped.get_future().get();
+  ASSERT_TRUE(libsql::detail::FastPath::try_finish_inline(tx2, false, done));
+  EXPECT_TRUE(std::holds_alternative<libsql::Done>(done));
+  EXPECT_FALSE(tx2.active());
+  EXPECT_EQ(int_of(db.execute(read)), 1) << "rolled back";
+  EXPECT_THROW(tx2.execute(bump), libsql::Error) << "ended";
+
+  // A COMMIT that fails (a deferred foreign key) leaves the transaction open, as on the worker.
+  db.execute_script("CREATE TABLE p (id INTEGER PRIMARY KEY);"
+                    "CREATE TABLE c (p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED);");
+  auto tx3 = db.transaction(TransactionMode::Write);
+  tx3.execute(Statement("INSERT INTO c VALUES (7)"));
+  ASSERT_TRUE(libsql::detail::FastPath::try_finish_inline(tx3, true, done));
+  EXPECT_TRUE(std::holds_alternative<libsql::Error>(done)) << "FOREIGN KEY constraint failed";
+  EXPECT_TRUE(tx3.active());
+  tx3.execute(Statement("INSERT INTO p VALUES (7)"));
+  ASSERT_TRUE(libsql::detail::FastPath::try_finish_inline(tx3, true, done));
+  EXPECT_TRUE(std::holds_alternative<libsql::Done>(done));
+  EXPECT_EQ(int_of(db.execute(Statement("SELECT count(*) FROM c"))), 1);
+}
+
+TEST(LocalEngineInline, AFileTransactionNeverCommitsInline) {
+  libsql::test::TempDb tmp;
+  TestClock clock;
+  auto db = open_local(tmp.url(), clock);
+  db.execute_script("CREATE TABLE t (v INTEGER)");
+  auto tx = db.transaction(TransactionMode::Write);
+  tx.execute(Statement("INSERT INTO t VALUES (1)"));
+  libsql::Outcome<libsql::Done> done = libsql::Done{};
+  EXPECT_FALSE(libsql::detail::FastPath::try_finish_inline(tx, true, done)) << "COMMIT fsyncs: the worker's";
+  EXPECT_FALSE(libsql::detail::FastPath::try_finish_inline(tx, false, done));
+  EXPECT_TRUE(tx.active());
+  tx.commit();
+  EXPECT_EQ(int_of(db.execute(Statement("SELECT count(*) FROM t"))), 1);
+}
+
 TEST(LocalEngineInline, TransactionStatementsRunInlineBetweenTheTransactionsCalls) {
   libsql::test::TempDb tmp;
   TestClock clock;
