@@ -419,6 +419,16 @@ void encode_request(std::string& out, const Request& r, int version) {
   }
 }
 
+void encode_open_cursor(std::string& out, std::int64_t stream_id, std::int64_t cursor_id, const std::vector<Step>& steps) {
+  out += R"({"type":"open_cursor","stream_id":)";
+  out += std::to_string(stream_id);
+  out += R"(,"cursor_id":)";
+  out += std::to_string(cursor_id);
+  out += R"(,"batch":)";
+  write_steps(out, steps, 3);
+  out += "}";
+}
+
 std::string encode_cursor(const std::optional<std::string>& baton, const std::vector<Step>& steps) {
   std::string out;
   out.reserve(256);
@@ -494,7 +504,7 @@ StreamResult decode_response(std::string_view json, const Request& request) {
   return read_response(resp, request);
 }
 
-CursorDecoder::CursorDecoder(std::size_t steps) {
+CursorDecoder::CursorDecoder(std::size_t steps, bool with_head) : head_(!with_head) {
   out_.results.resize(1);
   out_.results[0].batch.step_results.resize(steps);
   out_.results[0].batch.step_errors.resize(steps);
@@ -544,12 +554,48 @@ void CursorDecoder::line(std::string_view json) {
   entry(json);
 }
 
+/// Reads one parsed cursor entry into a decoder (the HTTP lines and the WebSocket fetches).
+struct CursorEntryReader {
+  static void read(CursorDecoder& d, object o);
+};
+
 void CursorDecoder::entry(std::string_view json) {
   thread_local simdjson::dom::parser parser;
   object o;
   if (auto err = parser.parse(json.data(), json.size()).get_object().get(o)) {
     proto(std::string("a cursor entry is not a JSON object (") + simdjson::error_message(err) + ")");
   }
+  CursorEntryReader::read(*this, o);
+}
+
+bool CursorDecoder::fetch_response(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  object o;
+  if (auto err = parser.parse(json.data(), json.size()).get_object().get(o)) {
+    proto(std::string("a fetch_cursor response is not a JSON object (") + simdjson::error_message(err) + ")");
+  }
+  simdjson::dom::array entries;
+  if (o["entries"].get_array().get(entries)) proto("a fetch_cursor response without \"entries\"");
+  for (element e : entries) {
+    object eo;
+    if (e.get_object().get(eo)) proto("a cursor entry is not a JSON object");
+    CursorEntryReader::read(*this, eo);
+  }
+  bool done = false;
+  if (o["done"].get_bool().get(done)) proto("a fetch_cursor response without \"done\"");
+  return done;
+}
+
+void CursorDecoder::fail(HranaError error) {
+  out_.results[0].error = std::move(error);
+  open_step_.reset();
+  current_ = ResultSet{};
+}
+
+void CursorEntryReader::read(CursorDecoder& decoder, object o) {
+  auto& out_ = decoder.out_;
+  auto& open_step_ = decoder.open_step_;
+  auto& current_ = decoder.current_;
   StreamResult& result = out_.results[0];
   if (result.error) proto("a cursor entry after its fatal error");
   BatchResult& batch = result.batch;

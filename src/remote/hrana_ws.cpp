@@ -115,6 +115,7 @@ class WsHrana::Core {
 
   std::atomic<int> version{0};
   std::atomic<int> next_stream_id{1};
+  std::int64_t next_cursor_id = 1;  // I/O thread only
 
   // --- I/O thread only ---
 
@@ -130,7 +131,8 @@ class WsHrana::Core {
                            .port = options_.port,
                            .tls = options_.tls,
                            .path = options_.path,
-                           .protocols = {"hrana3", "hrana2"},
+                           .protocols = options_.max_version >= 3 ? std::vector<std::string>{"hrana3", "hrana2"}
+                                                                  : std::vector<std::string>{"hrana2"},
                            .timeout = options_.connect_timeout};
       sock_ = ws::Socket::connect(o);
     } catch (const Error& e) {
@@ -160,9 +162,7 @@ class WsHrana::Core {
     msg += body;
     msg += "}";
     queue_frame(ws::Opcode::Text, msg);
-    Pending p{std::move(done), Clock::time_point::max()};
-    if (options_.request_timeout.count() > 0) p.deadline = Clock::now() + options_.request_timeout;
-    pending_.emplace(id, std::move(p));
+    pending_.emplace(id, Pending{std::move(done), Clock::now()});
   }
 
   /// Ends the current socket as a failure would: what is in flight gets `error`.
@@ -179,8 +179,19 @@ class WsHrana::Core {
  private:
   struct Pending {
     AnswerHandler done;
-    Clock::time_point deadline;
+    Clock::time_point sent;
   };
+
+  /// The request deadline, as over HTTP: a request fails once the server has sent nothing on
+  /// the socket for `request_timeout` while it waited (every byte received restarts the wait,
+  /// so a long answer that streams in, or a socket busy with other answers, is not cut).
+  /// `max()` when nothing waits or there is no timeout.
+  [[nodiscard]] Clock::time_point deadline() const {
+    if (options_.request_timeout.count() <= 0 || pending_.empty()) return Clock::time_point::max();
+    Clock::time_point oldest = Clock::time_point::max();
+    for (const auto& [id, p] : pending_) oldest = std::min(oldest, p.sent);
+    return std::max(oldest, last_received_) + options_.request_timeout;
+  }
 
   void wake() {
     const std::uint64_t one = 1;
@@ -240,7 +251,7 @@ class WsHrana::Core {
       if (!tasks_.empty() || closing_) until = Clock::now();
       if (!timers_.empty()) until = std::min(until, timers_.begin()->first);
     }
-    for (const auto& [id, p] : pending_) until = std::min(until, p.deadline);
+    until = std::min(until, deadline());
     if (sock_ && sock_->pending()) until = Clock::now();
     auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
     if (wait_ms < 0) wait_ms = 0;
@@ -291,7 +302,9 @@ class WsHrana::Core {
     std::string bytes;
     try {
       for (int i = 0; i < 64 && sock_; ++i) {  // bounded: then poll again
+        const std::size_t before = bytes.size();
         ws::Socket::Io io = sock_->read(bytes);
+        if (bytes.size() != before) last_received_ = Clock::now();  // restarts the request deadline
         if (io == ws::Socket::Io::WouldBlock) break;
         if (io == ws::Socket::Io::Closed) {
           if (!bytes.empty() && !consume(bytes)) return;
@@ -401,15 +414,10 @@ class WsHrana::Core {
   }
 
   void check_deadlines() {
-    const auto now = Clock::now();
-    for (const auto& [id, p] : pending_) {
-      if (p.deadline <= now) {
-        drop(make_error(ErrorKind::Timeout, kWsError,
-                        "the server did not answer within " + std::to_string(options_.request_timeout.count()) +
-                            " ms (the timeout); the WebSocket connection was closed"));
-        return;
-      }
-    }
+    if (deadline() > Clock::now()) return;
+    drop(make_error(ErrorKind::Timeout, kWsError,
+                    "the server sent nothing for " + std::to_string(options_.request_timeout.count()) +
+                        " ms while a request waited (the timeout); the WebSocket connection was closed"));
   }
 
   WsHranaOptions options_;
@@ -431,6 +439,7 @@ class WsHrana::Core {
   bool write_blocked_on_read_ = false;
   std::uint64_t next_request_id_ = 1;
   std::unordered_map<std::uint64_t, Pending> pending_;
+  Clock::time_point last_received_{};  // the last byte read from the socket
   simdjson::dom::parser parser_;
 };
 
@@ -450,9 +459,13 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
   }
 
   void cursor(std::vector<hrana::Step> steps, Callback<StreamReply> done) override {
-    std::vector<Request> reqs;
-    reqs.push_back(hrana::batch(std::move(steps)));
-    send(std::move(reqs), std::move(done));
+    auto conn = conn_.lock();
+    if (!conn) return deliver(done, Outcome<StreamReply>(client_closed_error()));
+    WsHrana::Core* core = conn->core_.get();
+    auto self = shared_from_this();
+    core->post([self, core, steps = std::move(steps), done = std::move(done)]() mutable {
+      self->run_cursor(*core, std::move(steps), std::move(done));
+    });
   }
 
   void close() override {
@@ -562,6 +575,135 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
         finish_one(c);
       });
     }
+  }
+
+  /// A Hrana 3 cursor (`open_cursor`, then `fetch_cursor`s until one says done, then
+  /// `close_cursor`), as @libsql/hrana-client's ws cursor: up to kFetchWindow fetches of
+  /// kFetchCount entries in flight, their answers read in the order they were asked (the
+  /// server may answer out of order). The rows are decoded as the answers arrive, so no answer
+  /// holds more than kFetchCount entries: sqld's response limit does not apply.
+  static constexpr int kFetchWindow = 10;
+  static constexpr int kFetchCount = 1000;
+
+  struct CursorRun {
+    explicit CursorRun(std::size_t steps) : decoder(steps, false) {}
+    hrana::CursorDecoder decoder;
+    std::int64_t cursor_id = 0;
+    std::uint64_t next_seq = 1;   // the next fetch's number (0 is open_cursor)
+    std::uint64_t applied = 0;    // answers read so far, in order
+    std::map<std::uint64_t, Outcome<Answer>> early;  // answers that came before their turn
+    bool done = false;            // the cursor said done (or failed): no more fetches
+    bool finished = false;        // the caller has its answer
+    Callback<StreamReply> callback;
+  };
+
+  void run_cursor(WsHrana::Core& core, std::vector<hrana::Step> steps, Callback<StreamReply> done) {
+    if (core.closing()) return deliver(done, Outcome<StreamReply>(client_closed_error()));
+    if (gen_ != 0 && gen_ != core.generation()) {
+      closed_ = true;
+      return deliver(done, Outcome<StreamReply>(stream_lost_error()));
+    }
+    if (closed_) return deliver(done, Outcome<StreamReply>(transaction_closed_error()));
+    if (auto e = core.ensure_connected()) {
+      closed_ = true;
+      return deliver(done, Outcome<StreamReply>(*e));
+    }
+    if (core.version.load() < 3) {
+      // hrana2 has no cursors: the batch goes whole, and sqld's response limit stands.
+      std::vector<Request> reqs;
+      reqs.push_back(hrana::batch(std::move(steps)));
+      return run(core, std::move(reqs), std::move(done));
+    }
+    auto c = std::make_shared<CursorRun>(steps.size());
+    c->cursor_id = core.next_cursor_id++;
+    std::string open;
+    try {
+      hrana::encode_open_cursor(open, id_, c->cursor_id, steps);
+    } catch (const Error& e) {
+      return deliver(done, Outcome<StreamReply>(e));
+    }
+    c->callback = std::move(done);
+    if (gen_ == 0) {
+      gen_ = core.generation();
+      core.request(R"({"type":"open_stream","stream_id":)" + std::to_string(id_) + "}", [](Outcome<Answer>) {});
+    }
+    auto self = shared_from_this();
+    WsHrana::Core* core_ptr = &core;
+    core.request(std::move(open), [self, core_ptr, c](Outcome<Answer> o) { self->cursor_answer(*core_ptr, c, 0, std::move(o)); });
+    for (int i = 0; i < kFetchWindow; ++i) fetch_more(core, c);
+  }
+
+  void fetch_more(WsHrana::Core& core, const std::shared_ptr<CursorRun>& c) {
+    if (c->done) return;
+    const std::uint64_t seq = c->next_seq++;
+    auto self = shared_from_this();
+    WsHrana::Core* core_ptr = &core;
+    core.request(R"({"type":"fetch_cursor","cursor_id":)" + std::to_string(c->cursor_id) + R"(,"max_count":)" +
+                     std::to_string(kFetchCount) + "}",
+                 [self, core_ptr, c, seq](Outcome<Answer> o) { self->cursor_answer(*core_ptr, c, seq, std::move(o)); });
+  }
+
+  /// Answer `seq` of a cursor (0: open_cursor, then the fetches): read in order.
+  void cursor_answer(WsHrana::Core& core, const std::shared_ptr<CursorRun>& c, std::uint64_t seq, Outcome<Answer> o) {
+    if (c->finished) return;
+    if (std::holds_alternative<Error>(o)) {  // the socket died: nothing more will come
+      closed_ = true;
+      return finish_cursor(core, c, std::get<Error>(std::move(o)));
+    }
+    if (seq != c->applied) {
+      c->early.emplace(seq, std::move(o));
+      return;
+    }
+    for (;;) {
+      auto& a = std::get<Answer>(o);
+      ++c->applied;
+      if (!a.ok) {
+        // open_cursor refused (its error comes first), or a fetch failed: the cursor is over.
+        c->done = true;
+        c->decoder.fail(std::move(a.error));
+        return finish_cursor(core, c, std::nullopt);
+      }
+      if (seq > 0) {
+        try {
+          if (c->decoder.fetch_response(a.response)) {
+            c->done = true;
+            return finish_cursor(core, c, std::nullopt);
+          }
+        } catch (const Error& bad) {
+          c->done = true;
+          return finish_cursor(core, c, bad);
+        }
+        fetch_more(core, c);
+      }
+      auto next = c->early.find(c->applied);
+      if (next == c->early.end()) return;
+      seq = next->first;
+      o = std::move(next->second);
+      c->early.erase(next);
+      if (std::holds_alternative<Error>(o)) {
+        closed_ = true;
+        return finish_cursor(core, c, std::get<Error>(std::move(o)));
+      }
+    }
+  }
+
+  void finish_cursor(WsHrana::Core& core, const std::shared_ptr<CursorRun>& c, std::optional<Error> failed) {
+    c->finished = true;
+    c->done = true;
+    c->early.clear();
+    // Closed before the caller hears back, so that its next request on the stream follows it.
+    if (!closed_ && gen_ == core.generation() && !core.closing()) {
+      core.request(R"({"type":"close_cursor","cursor_id":)" + std::to_string(c->cursor_id) + "}", [](Outcome<Answer>) {});
+    }
+    if (failed) return deliver(c->callback, Outcome<StreamReply>(std::move(*failed)));
+    StreamReply reply;
+    try {
+      hrana::PipelineResponse p = c->decoder.finish();
+      reply.results = std::move(p.results);
+    } catch (const Error& bad) {
+      return deliver(c->callback, Outcome<StreamReply>(bad));
+    }
+    deliver(c->callback, Outcome<StreamReply>(std::move(reply)));
   }
 
   std::weak_ptr<WsHrana> conn_;

@@ -19,6 +19,7 @@ struct WsHranaOptions {
   std::chrono::milliseconds connect_timeout{10000};  ///< TCP + TLS + the WebSocket handshake
   std::chrono::milliseconds request_timeout{0};  ///< 0 = none; past it the socket is dropped
   std::size_t max_message = std::size_t{256} << 20;  ///< a larger server message ends the socket
+  int max_version = 3;  ///< 2: offer only `hrana2` (tests: a server without cursors)
 };
 
 /// Hrana over WebSocket (JSON, subprotocols `hrana3` then `hrana2`), as @libsql/client's ws
@@ -28,7 +29,9 @@ struct WsHranaOptions {
 /// connection's own I/O thread; when it dies (server gone, close frame, protocol error,
 /// timeout), what was in flight fails (HRANA_WEBSOCKET_ERROR), the streams it carried are gone
 /// (their next request fails with TRANSACTION_CLOSED: the server rolled back), and the next new
-/// stream opens a new socket. A stream's batch through `cursor` goes as a `batch` request.
+/// stream opens a new socket. On hrana3 a stream's `cursor` runs as a Hrana 3 cursor
+/// (`open_cursor`, pipelined `fetch_cursor`s, `close_cursor`), so a result over the server's
+/// response limit streams in; on hrana2 it goes as a `batch` request.
 class WsHrana final : public HranaConnection, public std::enable_shared_from_this<WsHrana> {
  public:
   static std::shared_ptr<WsHrana> create(WsHranaOptions options);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/fast_path.hpp"
+#include "core/url.hpp"
 #include "libsql/client.hpp"
 #include "remote/hrana_ws.hpp"
 #include "remote/remote_engine.hpp"
@@ -23,6 +24,7 @@
 #include "support/expect_error.hpp"
 #include "support/hrana_server.hpp"
 #include "support/sqld.hpp"
+#include "support/tcp_proxy.hpp"
 #include "support/temp_db.hpp"
 
 using libsql::Client;
@@ -186,6 +188,121 @@ TEST_F(SqldWs, AServerKilledMidTransactionIsATypedErrorAndTheClientWorksAfterIts
   EXPECT_EQ(down.kind(), ErrorKind::Network) << down.what();
   sqld_ = std::make_unique<Sqld>(std::vector<std::string>{}, port);
   EXPECT_EQ(db.execute("SELECT 41 + 1").rows.at(0).at(0), Value(std::int64_t{42}));
+}
+
+/// sqld refuses an answer over its response limit (10 MB by default) with RESPONSE_TOO_LARGE.
+/// Over hrana3 such a read runs again through a WebSocket cursor (open_cursor, fetch_cursor,
+/// close_cursor), in or out of a transaction, and gives exactly what the HTTP read gives; over
+/// hrana2 (no cursors) the limit is the answer.
+TEST(SqldWsCursor, AReadOverTheResponseLimitStreamsThroughACursorAndEqualsTheHttpRead) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;  // the default limit: 10 MB
+  const auto timeout = std::chrono::milliseconds(60000);
+  auto http = Client::open({.url = sqld.url(), .timeout = timeout});
+  // ~12 MB of JSON: 6,000 rows of ~2 KB, every value type.
+  http.execute_script(
+      "CREATE TABLE v (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB, n);"
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000) "
+      "INSERT INTO v (i, r, s, b, n) SELECT x * 9007199254740993, x / 7.0, 'row ' || x || ' \"q\" \\ é ' || "
+      "hex(zeroblob(750)), zeroblob(x % 40), NULL FROM c;");
+  const char* query = "SELECT * FROM v ORDER BY id";
+  const auto expected = http.execute(query);  // over HTTP, through v3/cursor
+  ASSERT_EQ(expected.rows.size(), 6000u);
+  auto same = [&](const libsql::ResultSet& rs) {
+    ASSERT_EQ(rs.rows.size(), expected.rows.size());
+    ASSERT_EQ(rs.columns.size(), expected.columns.size());
+    for (std::size_t c = 0; c < rs.columns.size(); ++c) {
+      EXPECT_EQ(rs.columns[c].name, expected.columns[c].name);
+      EXPECT_EQ(rs.columns[c].decltype_, expected.columns[c].decltype_);
+    }
+    EXPECT_TRUE(rs.rows == expected.rows);
+  };
+
+  libsql::detail::WsHranaOptions o = libsql::detail::ws_options_for(libsql::detail::parse_url(ws_url(sqld)));
+  o.request_timeout = timeout;
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client ws = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  // A plain pipeline is refused by the limit (what a cursor-less client gets) ...
+  {
+    auto stream = conn->open_stream();
+    std::promise<libsql::Outcome<libsql::detail::StreamReply>> p;
+    std::vector<libsql::detail::hrana::Request> reqs;
+    reqs.push_back(libsql::detail::hrana::execute({query}));
+    reqs.push_back(libsql::detail::hrana::close());
+    stream->send(std::move(reqs), [&p](libsql::Outcome<libsql::detail::StreamReply> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    ASSERT_TRUE(std::holds_alternative<libsql::detail::StreamReply>(r)) << std::get<Error>(r).what();
+    ASSERT_TRUE(std::get<libsql::detail::StreamReply>(r).results.at(0).error.has_value());
+    EXPECT_EQ(std::get<libsql::detail::StreamReply>(r).results.at(0).error->code, "RESPONSE_TOO_LARGE");
+  }
+  // ... the client reads it through a cursor.
+  same(ws.execute(query));
+  EXPECT_EQ(conn->version(), 3);
+  {
+    auto tx = ws.transaction(TransactionMode::Write);  // the first call carries BEGIN
+    same(tx.execute(query));
+    tx.execute("INSERT INTO v (s) VALUES ('in tx')");  // the stream goes on after the cursor
+    same(tx.execute("SELECT * FROM v WHERE id <= 6000 ORDER BY id"));
+    EXPECT_EQ(tx.execute("SELECT count(*) FROM v").rows.at(0).at(0), Value(6001));
+    tx.rollback();
+  }
+  EXPECT_EQ(ws.execute("SELECT count(*) FROM v").rows.at(0).at(0), Value(6000));
+  // A cursor whose statement fails gives the statement's error, and the socket goes on.
+  {
+    auto stream = conn->open_stream();
+    std::promise<libsql::Outcome<libsql::detail::StreamReply>> p;
+    std::vector<libsql::detail::hrana::Step> steps(2);
+    steps[0].stmt = {"SELECT 7"};
+    steps[1].stmt = {"SELECT nope FROM v"};
+    stream->cursor(std::move(steps), [&p](libsql::Outcome<libsql::detail::StreamReply> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    stream->close();
+    ASSERT_TRUE(std::holds_alternative<libsql::detail::StreamReply>(r)) << std::get<Error>(r).what();
+    const auto& result = std::get<libsql::detail::StreamReply>(r).results.at(0);
+    if (result.error) {
+      EXPECT_NE(result.error->message.find("nope"), std::string::npos) << result.error->message;
+    } else {
+      ASSERT_TRUE(result.batch.step_results.at(0).has_value());
+      EXPECT_EQ(result.batch.step_results[0]->rows.at(0).at(0), Value(7));
+      ASSERT_TRUE(result.batch.step_errors.at(1).has_value());
+      EXPECT_NE(result.batch.step_errors[1]->message.find("nope"), std::string::npos) << result.batch.step_errors[1]->message;
+    }
+  }
+  EXPECT_EQ(ws.execute("SELECT 1").rows.at(0).at(0), Value(1));
+
+  // hrana2 has no cursors: the limit is the answer, clearly.
+  o.max_version = 2;
+  auto v2conn = libsql::detail::WsHrana::create(o);
+  Client v2 = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(v2conn, std::chrono::milliseconds(5000)));
+  Error too_large = expect_error([&] { v2.execute(query); });
+  EXPECT_NE(std::string(too_large.what()).find("RESPONSE_TOO_LARGE"), std::string::npos) << too_large.what();
+  EXPECT_EQ(v2conn->version(), 2);
+  EXPECT_EQ(v2.execute("SELECT count(*) FROM v").rows.at(0).at(0), Value(6000));
+}
+
+/// The request deadline over WebSocket is HTTP's: the time since the last byte received on the
+/// socket while a request waits (Config::timeout). Through a proxy in front of sqld: an answer
+/// that trickles in for longer than the timeout, in pieces far closer together than it, arrives
+/// whole (40 pieces 50 ms apart against 1 s); a server that goes silent is a Timeout, and the
+/// next call opens a new socket.
+TEST(SqldWsDeadline, TheTimeoutCountsSilenceNotTheWholeAnswer) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  libsql::test::TcpProxy proxy(sqld.port());
+  auto db = Client::open({.url = "ws://127.0.0.1:" + std::to_string(proxy.port()), .timeout = std::chrono::milliseconds(1000)});
+  EXPECT_EQ(db.execute("SELECT 1").rows.at(0).at(0), Value(1));
+  proxy.trickle(64, std::chrono::milliseconds(50));
+  const auto rs = db.execute("SELECT hex(zeroblob(1200))");  // ~2.5 KB of answer: ~40 pieces
+  EXPECT_EQ(rs.rows.at(0).at(0), Value(std::string(2400, '0')));
+  proxy.trickle(0, std::chrono::milliseconds(0));
+  proxy.stall(true);
+  Error e = expect_error([&] { db.execute("SELECT 2"); });
+  EXPECT_EQ(e.kind(), ErrorKind::Timeout) << e.what();
+  EXPECT_EQ(e.code_name(), "HRANA_WEBSOCKET_ERROR");
+  EXPECT_NE(std::string(e.what()).find("sent nothing"), std::string::npos) << e.what();
+  proxy.stall(false);
+  EXPECT_EQ(db.execute("SELECT 3").rows.at(0).at(0), Value(3));
+  EXPECT_EQ(proxy.accepted(), 2) << "the silent socket was dropped and a new one opened";
 }
 
 TEST(WsServers, AnHttpOnlyServerIsAClearProtocolError) {
