@@ -305,6 +305,38 @@ TEST(SqldWsDeadline, TheTimeoutCountsSilenceNotTheWholeAnswer) {
   EXPECT_EQ(proxy.accepted(), 2) << "the silent socket was dropped and a new one opened";
 }
 
+/// Socket renewal, as @libsql/client's ws client (after 60 s; 300 ms here): once the socket is
+/// older than the maximum age, new streams go to a new socket, while a transaction opened on
+/// the old one finishes there; the old socket is closed once its last stream closed.
+TEST(SqldWsRenewal, NewStreamsGoToANewSocketAndStreamsInFlightFinishOnTheOld) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  libsql::test::TcpProxy proxy(sqld.port());
+  libsql::detail::WsHranaOptions o =
+      libsql::detail::ws_options_for(libsql::detail::parse_url("ws://127.0.0.1:" + std::to_string(proxy.port())));
+  o.max_socket_age = std::chrono::milliseconds(300);
+  o.request_timeout = std::chrono::milliseconds(10000);
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  db.execute("CREATE TABLE t (a)");
+  auto tx = db.transaction(TransactionMode::Write);
+  tx.execute("INSERT INTO t VALUES (1)");  // a stream on socket n (1, or 2 on a slow machine)
+  const int n = conn->sockets_opened();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // socket n is now older than the maximum
+  // A new stream: socket n + 1 (the transaction holds the write lock, so only a read).
+  EXPECT_EQ(db.execute("SELECT 41 + 1").rows.at(0).at(0), Value(42));
+  EXPECT_EQ(conn->sockets_opened(), n + 1);
+  EXPECT_EQ(proxy.accepted(), n + 1);
+  // The transaction goes on, and commits, on socket 1.
+  tx.execute("INSERT INTO t VALUES (2)");
+  EXPECT_EQ(tx.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(2));
+  tx.commit();
+  EXPECT_EQ(db.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(2));
+  // The old sockets had no stream left: they were closed (bounded wait for the proxy to see it).
+  for (int i = 0; i < 200 && proxy.open_connections() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  EXPECT_EQ(proxy.open_connections(), 1);
+}
+
 TEST(WsServers, AnHttpOnlyServerIsAClearProtocolError) {
   libsql::test::HranaServer server;
   const std::string url = "ws" + server.url().substr(4);

@@ -59,6 +59,8 @@ class TcpProxy {
   }
   /// Connections accepted so far.
   [[nodiscard]] int accepted() const { return accepted_.load(); }
+  /// Connections open now.
+  [[nodiscard]] int open_connections() const { return open_.load(); }
 
  private:
   struct Pair {
@@ -126,6 +128,7 @@ class TcpProxy {
         if (w < 0) p.dead = true;
         else p.to_client.erase(0, static_cast<std::size_t>(w));
       }
+      open_ = static_cast<int>(pairs_.size());
       if (piece != 0 && due) next_piece = now + std::chrono::milliseconds(trickle_gap_ms_.load());
       for (auto it = pairs_.begin(); it != pairs_.end();) {
         // A server gone is passed on once what it sent went out (or at once when stalled).
@@ -148,6 +151,7 @@ class TcpProxy {
   std::atomic<std::size_t> trickle_bytes_{0};
   std::atomic<int> trickle_gap_ms_{0};
   std::atomic<int> accepted_{0};
+  std::atomic<int> open_{0};
   std::vector<Pair> pairs_;  // the proxy thread only
   std::thread thread_;
 };
