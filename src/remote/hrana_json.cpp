@@ -65,9 +65,18 @@ void write_value(std::string& out, const Value& v) {
   }
 }
 
-void write_stmt(std::string& out, const Statement& s, bool want_rows) {
-  out += R"({"sql":)";
-  write_string(out, s.sql);
+void write_stmt(std::string& out, const Statement& s, bool want_rows, const SqlIds* sql_ids) {
+  const std::int32_t* id = nullptr;
+  if (sql_ids != nullptr) {
+    if (auto it = sql_ids->find(s.sql); it != sql_ids->end()) id = &it->second;
+  }
+  if (id != nullptr) {
+    out += R"({"sql_id":)";
+    out += std::to_string(*id);
+  } else {
+    out += R"({"sql":)";
+    write_string(out, s.sql);
+  }
   out += R"(,"args":[)";
   for (std::size_t i = 0; i < s.args.size(); ++i) {
     if (i) out.push_back(',');
@@ -288,7 +297,7 @@ std::optional<std::uint64_t> read_replication_index(const object& o) {
   return std::nullopt;  // not ours to judge: the field is informative
 }
 
-void write_steps(std::string& out, const std::vector<Step>& steps, int version) {
+void write_steps(std::string& out, const std::vector<Step>& steps, int version, const SqlIds* sql_ids = nullptr) {
   out += R"({"steps":[)";
   for (std::size_t j = 0; j < steps.size(); ++j) {
     if (j) out.push_back(',');
@@ -311,7 +320,7 @@ void write_steps(std::string& out, const std::vector<Step>& steps, int version) 
       }
     }
     out += R"("stmt":)";
-    write_stmt(out, steps[j].stmt, steps[j].want_rows);
+    write_stmt(out, steps[j].stmt, steps[j].want_rows, sql_ids);
     out += "}";
   }
   out += "]}";
@@ -391,16 +400,16 @@ Request get_autocommit() {
   return r;
 }
 
-void encode_request(std::string& out, const Request& r, int version) {
+void encode_request(std::string& out, const Request& r, int version, const SqlIds* sql_ids) {
   switch (r.type) {
     case Request::Type::Execute:
       out += R"({"type":"execute","stmt":)";
-      write_stmt(out, r.stmt, r.want_rows);
+      write_stmt(out, r.stmt, r.want_rows, sql_ids);
       out += "}";
       break;
     case Request::Type::Batch:
       out += R"({"type":"batch","batch":)";
-      write_steps(out, r.steps, version);
+      write_steps(out, r.steps, version, sql_ids);
       out += "}";
       break;
     case Request::Type::Sequence:
@@ -419,13 +428,14 @@ void encode_request(std::string& out, const Request& r, int version) {
   }
 }
 
-void encode_open_cursor(std::string& out, std::int64_t stream_id, std::int64_t cursor_id, const std::vector<Step>& steps) {
+void encode_open_cursor(std::string& out, std::int64_t stream_id, std::int64_t cursor_id, const std::vector<Step>& steps,
+                        const SqlIds* sql_ids) {
   out += R"({"type":"open_cursor","stream_id":)";
   out += std::to_string(stream_id);
   out += R"(,"cursor_id":)";
   out += std::to_string(cursor_id);
   out += R"(,"batch":)";
-  write_steps(out, steps, 3);
+  write_steps(out, steps, 3, sql_ids);
   out += "}";
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -62,10 +63,14 @@ std::string encode_pipeline(const std::optional<std::string>& baton, const std::
                             int version = 2);
 /// The `v3/cursor` request body: one batch on the stream `baton` (null opens a new one).
 std::string encode_cursor(const std::optional<std::string>& baton, const std::vector<Step>& steps);
+/// SQL texts stored on the server (`store_sql`), by text: a statement whose text is here is
+/// sent as `"sql_id"` instead of `"sql"` (Hrana over WebSocket).
+using SqlIds = std::unordered_map<std::string, std::int32_t>;
 /// One request as a JSON object, for Hrana over WebSocket (which adds `stream_id`).
-void encode_request(std::string& out, const Request& request, int version);
+void encode_request(std::string& out, const Request& request, int version, const SqlIds* sql_ids = nullptr);
 /// Hrana 3 over WebSocket: `{"type":"open_cursor","stream_id":S,"cursor_id":C,"batch":...}`.
-void encode_open_cursor(std::string& out, std::int64_t stream_id, std::int64_t cursor_id, const std::vector<Step>& steps);
+void encode_open_cursor(std::string& out, std::int64_t stream_id, std::int64_t cursor_id, const std::vector<Step>& steps,
+                        const SqlIds* sql_ids = nullptr);
 
 struct BatchResult {
   std::vector<std::optional<ResultSet>> step_results{};

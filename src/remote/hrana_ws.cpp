@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -123,6 +124,7 @@ class WsHrana::Core {
   std::atomic<int> version{0};
   std::atomic<int> next_stream_id{1};
   std::atomic<int> sockets_opened{0};
+  std::atomic<int> sql_stored{0};
   std::int64_t next_cursor_id = 1;  // I/O thread only
 
   // --- I/O thread only ---
@@ -183,6 +185,46 @@ class WsHrana::Core {
     return true;
   }
 
+  /// The stored SQL texts (`store_sql`) for the statements `texts` on socket `gen`, as
+  /// @libsql/client's SqlCache: per socket, least recently used first out (`close_sql`), never
+  /// one these statements use, texts of 5,000 bytes or more never stored. What is new is
+  /// stored now, pipelined before the requests that refer to it.
+  hrana::SqlIds sql_ids_for(std::uint64_t gen, const std::vector<const std::string*>& texts) {
+    hrana::SqlIds ids;
+    Link* link = find(gen);
+    if (link == nullptr || options_.sql_cache_capacity == 0) return ids;
+    SqlCache& cache = link->sql;
+    for (const std::string* text : texts) {
+      if (text->empty() || text->size() >= 5000 || ids.contains(*text)) continue;
+      if (auto it = cache.by_text.find(*text); it != cache.by_text.end()) {
+        cache.lru.splice(cache.lru.end(), cache.lru, it->second.second);  // most recently used
+        ids.emplace(*text, it->second.first);
+        continue;
+      }
+      while (cache.by_text.size() >= options_.sql_cache_capacity) {
+        const std::string& oldest = cache.lru.front();
+        if (ids.contains(oldest)) break;  // used by these statements: keep it
+        auto victim = cache.by_text.find(oldest);
+        request(gen, R"({"type":"close_sql","sql_id":)" + std::to_string(victim->second.first) + "}", [](Outcome<Answer>) {});
+        cache.by_text.erase(victim);
+        cache.lru.pop_front();
+      }
+      if (cache.by_text.size() >= options_.sql_cache_capacity) continue;
+      std::string body = R"({"type":"store_sql","sql_id":)";
+      const std::int32_t id = cache.next_id++;
+      body += std::to_string(id);
+      body += R"(,"sql":)";
+      if (!append_json_string(body, *text, InvalidUtf8::Reject)) continue;  // refused when encoded
+      body += "}";
+      request(gen, std::move(body), [](Outcome<Answer>) {});
+      ++sql_stored;
+      cache.lru.push_back(*text);
+      cache.by_text.emplace(*text, std::make_pair(id, std::prev(cache.lru.end())));
+      ids.emplace(*text, id);
+    }
+    return ids;
+  }
+
   /// A stream opened on (closed on) socket `gen`: an old socket is kept while it has any.
   void stream_opened(std::uint64_t gen, int id) {
     if (Link* link = find(gen)) link->streams.insert(id);
@@ -203,6 +245,13 @@ class WsHrana::Core {
     Clock::time_point sent;
   };
 
+  /// The SQL texts stored on one socket (`store_sql` is scoped to the connection).
+  struct SqlCache {
+    std::list<std::string> lru{};  // least recently used first
+    std::unordered_map<std::string, std::pair<std::int32_t, std::list<std::string>::iterator>> by_text{};
+    std::int32_t next_id = 1;
+  };
+
   /// One socket and what only it carries.
   struct Link {
     explicit Link(std::size_t max_message) : reader(max_message) {}
@@ -216,6 +265,7 @@ class WsHrana::Core {
     std::unordered_map<std::uint64_t, Pending> pending{};
     Clock::time_point last_received{};  // the last byte read
     std::set<int> streams{};           // streams opened here and not closed yet
+    SqlCache sql{};
   };
 
   [[nodiscard]] Link* find(std::uint64_t gen) const {
@@ -609,6 +659,15 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
       }
       gen = std::get<std::uint64_t>(s);
     }
+    // Statements whose text is stored on the socket go by `sql_id`.
+    std::vector<const std::string*> texts;
+    for (const auto& r : requests) {
+      if (r.type == Request::Type::Execute) texts.push_back(&r.stmt.sql);
+      if (r.type == Request::Type::Batch) {
+        for (const auto& step : r.steps) texts.push_back(&step.stmt.sql);
+      }
+    }
+    const hrana::SqlIds ids = core.sql_ids_for(gen, texts);
     // Encode everything first: a value JSON cannot carry fails the call before anything is sent.
     const int version = core.version.load();
     std::vector<std::string> bodies;
@@ -620,7 +679,7 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
           continue;
         }
         std::string body;
-        hrana::encode_request(body, r, version);
+        hrana::encode_request(body, r, version, &ids);
         body.insert(1, id_field);  // `{"stream_id":N,"type":...}`
         bodies.push_back(std::move(body));
       }
@@ -711,9 +770,12 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
     }
     auto c = std::make_shared<CursorRun>(steps.size());
     c->cursor_id = core.next_cursor_id++;
+    std::vector<const std::string*> texts;
+    for (const auto& step : steps) texts.push_back(&step.stmt.sql);
+    const hrana::SqlIds ids = core.sql_ids_for(gen, texts);
     std::string open;
     try {
-      hrana::encode_open_cursor(open, id_, c->cursor_id, steps);
+      hrana::encode_open_cursor(open, id_, c->cursor_id, steps, &ids);
     } catch (const Error& e) {
       return deliver(done, Outcome<StreamReply>(e));
     }
@@ -836,6 +898,8 @@ void WsHrana::close() { core_->close(); }
 int WsHrana::version() const noexcept { return core_->version.load(); }
 
 int WsHrana::sockets_opened() const noexcept { return core_->sockets_opened.load(); }
+
+int WsHrana::sql_stored() const noexcept { return core_->sql_stored.load(); }
 
 void WsHrana::drop_socket_for_test() {
   Core* core = core_.get();

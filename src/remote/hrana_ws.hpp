@@ -23,6 +23,8 @@ struct WsHranaOptions {
   /// Once the socket is this old, the next new stream opens a new one (as @libsql/client's
   /// ws client, after 60 s); the streams in flight finish on the old one. 0 = never.
   std::chrono::milliseconds max_socket_age{60000};
+  /// SQL texts stored per socket (`store_sql`), as @libsql/client's ws client (100). 0 = none.
+  std::size_t sql_cache_capacity = 100;
 };
 
 /// Hrana over WebSocket (JSON, subprotocols `hrana3` then `hrana2`), as @libsql/client's ws
@@ -50,6 +52,8 @@ class WsHrana final : public HranaConnection, public std::enable_shared_from_thi
   void drop_socket_for_test();
   /// How many sockets were opened so far.
   [[nodiscard]] int sockets_opened() const noexcept;
+  /// How many SQL texts were stored on the server (`store_sql`) so far.
+  [[nodiscard]] int sql_stored() const noexcept;
 
   class Core;
 

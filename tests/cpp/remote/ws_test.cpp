@@ -337,6 +337,41 @@ TEST(SqldWsRenewal, NewStreamsGoToANewSocketAndStreamsInFlightFinishOnTheOld) {
   EXPECT_EQ(proxy.open_connections(), 1);
 }
 
+/// The SQL cache, as @libsql/client's ws client: each text is stored on the socket once
+/// (`store_sql`) and then sent by `sql_id`; past the capacity the least recently used text is
+/// dropped (`close_sql`). sqld refuses an unknown `sql_id`, so right answers mean right ids.
+TEST_F(SqldWs, StatementsAreStoredOnceAndSentByIdPastTheCapacityToo) {
+  libsql::detail::WsHranaOptions o = libsql::detail::ws_options_for(libsql::detail::parse_url(ws_url(*sqld_)));
+  o.sql_cache_capacity = 10;
+  o.request_timeout = std::chrono::milliseconds(10000);
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  db.execute("CREATE TABLE t (a)");
+  const int base = conn->sql_stored();
+  for (int i = 0; i < 5; ++i) db.execute({"INSERT INTO t VALUES (?)", {Value(i)}});
+  EXPECT_EQ(conn->sql_stored(), base + 1) << "one text, stored once";
+  // 25 distinct texts through a cache of 10, twice over: evicted ones are stored again.
+  for (int round = 0; round < 2; ++round) {
+    for (int k = 0; k < 25; ++k) {
+      EXPECT_EQ(db.execute({"SELECT ? + " + std::to_string(k), {Value(round)}}).rows.at(0).at(0), Value(k + round));
+    }
+  }
+  EXPECT_EQ(conn->sql_stored(), base + 1 + 50);
+  // Batches and transactions refer to stored texts too.
+  auto results = db.batch({{"INSERT INTO t VALUES (?)", {Value(7)}}, {"SELECT count(*) FROM t"}}, TransactionMode::Write);
+  EXPECT_EQ(results.at(1).rows.at(0).at(0), Value(6));
+  auto tx = db.transaction(TransactionMode::Write);
+  for (int i = 0; i < 3; ++i) tx.execute({"INSERT INTO t VALUES (?)", {Value(100 + i)}});
+  EXPECT_EQ(tx.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(9));
+  tx.commit();
+  EXPECT_EQ(db.execute("SELECT sum(a) FROM t").rows.at(0).at(0), Value(0 + 1 + 2 + 3 + 4 + 7 + 100 + 101 + 102));
+  // A text of 5,000 bytes or more is never stored (sqld's limit): it goes as text.
+  const int before = conn->sql_stored();
+  const std::string long_sql = "SELECT '" + std::string(6000, 'x') + "'";
+  EXPECT_EQ(db.execute(long_sql).rows.at(0).at(0), Value(std::string(6000, 'x')));
+  EXPECT_EQ(conn->sql_stored(), before);
+}
+
 TEST(WsServers, AnHttpOnlyServerIsAClearProtocolError) {
   libsql::test::HranaServer server;
   const std::string url = "ws" + server.url().substr(4);
