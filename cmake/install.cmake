@@ -21,28 +21,33 @@ set(_system_cmake)     # find_dependency() lines for the CMake package
 set(_system_targets)   # the targets they give
 set(_system_pc)        # pkg-config Requires.private
 set(_system_libs)      # plain -l flags for the shared library and Libs.private
+# One dependency: its bundled archives when it is built here (`bundled` true), else the system
+# package the CMake package and the .pc file must name.
+macro(_libsql_install_dep bundled archives package target pc)
+  if(${bundled})
+    list(APPEND _core_deps ${archives})
+  else()
+    string(APPEND _system_cmake "find_dependency(${package})\n")
+    list(APPEND _system_targets ${target})
+    list(APPEND _system_pc ${pc})
+  endif()
+endmacro()
+set(_bundled_sqlite OFF)
+set(_bundled_simdjson OFF)
+set(_bundled_curl OFF)
 if(TARGET libsql_sqlite3)
-  list(APPEND _core_deps "$<TARGET_FILE:libsql_sqlite3>")
-else()
-  string(APPEND _system_cmake "find_dependency(SQLite3)\n")
-  list(APPEND _system_targets SQLite::SQLite3)
-  list(APPEND _system_pc sqlite3)
+  set(_bundled_sqlite ON)
 endif()
 if(TARGET libsql_simdjson)
-  list(APPEND _core_deps "$<TARGET_FILE:libsql_simdjson>")
-else()
-  string(APPEND _system_cmake "find_dependency(simdjson)\n")
-  list(APPEND _system_targets simdjson::simdjson)
-  list(APPEND _system_pc simdjson)
+  set(_bundled_simdjson ON)
 endif()
 if(NOT LIBSQL_SYSTEM_CURL)
-  list(APPEND _core_deps "${LIBSQL_CURL_STATIC_PREFIX}/lib/libcurl.a" "${LIBSQL_NGHTTP2_STATIC}"
-    "${OPENSSL_SSL_LIBRARY}" "${OPENSSL_CRYPTO_LIBRARY}" "${LIBSQL_ZLIB_STATIC}")
-else()
-  string(APPEND _system_cmake "find_dependency(CURL)\n")
-  list(APPEND _system_targets CURL::libcurl)
-  list(APPEND _system_pc libcurl)
+  set(_bundled_curl ON)
 endif()
+_libsql_install_dep(_bundled_sqlite "$<TARGET_FILE:libsql_sqlite3>" SQLite3 SQLite::SQLite3 sqlite3)
+_libsql_install_dep(_bundled_simdjson "$<TARGET_FILE:libsql_simdjson>" simdjson simdjson::simdjson simdjson)
+_libsql_install_dep(_bundled_curl "${LIBSQL_CURL_STATIC_PREFIX}/lib/libcurl.a;${LIBSQL_NGHTTP2_STATIC};${OPENSSL_SSL_LIBRARY};${OPENSSL_CRYPTO_LIBRARY};${LIBSQL_ZLIB_STATIC}"
+  CURL CURL::libcurl libcurl)
 
 # One argument for cmake -P: '|' between the archives (a ';' would split it).
 list(JOIN _core_deps "|" _core_deps_arg)

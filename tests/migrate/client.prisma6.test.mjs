@@ -7,17 +7,15 @@
 // the schema or Prisma's version changed (~5 s, offline).
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { generateClient, whyNotRunnable } from '../prisma-generate.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.resolve(HERE, '..', '..')
-const PRISMA_CLI = path.join(HERE, 'node_modules', 'prisma', 'build', 'index.js')
 const SCHEMA = path.join(HERE, 'client6', 'schema.prisma')
 const OUT = path.join(HERE, 'generated', 'client6')
 const OUR_LIB = path.join(REPO, 'bindings', 'node', 'lib', 'index.mjs')
@@ -31,47 +29,10 @@ CREATE TABLE "Post" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "title" TE
 CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
 `
 
-function missing() {
-  if (!fs.existsSync(PRISMA_CLI)) return 'Prisma 6.19 not installed: run `npm ci --prefix tests/migrate`'
-  try {
-    require.resolve('@prisma/client/runtime/client')
-    require.resolve('@prisma/adapter-libsql')
-  } catch {
-    return 'tests/migrate dependencies missing: run `npm ci --prefix tests/migrate`'
-  }
-  // The addon the package's loader picks (bindings/node/lib/locate.js), or LIBSQL_CPP_NATIVE.
-  const locate = createRequire(import.meta.url)(path.join(REPO, 'bindings', 'node', 'lib', 'locate.js'))
-  if (!process.env.LIBSQL_CPP_NATIVE && !locate.find('libsql_node.node')) return 'libsql-cpp addon not built'
-  return false
-}
-const skip = missing()
+const skip = whyNotRunnable(HERE, ['@prisma/client/runtime/client', '@prisma/adapter-libsql'])
 
-/** Generates the client unless it is up to date with the schema and Prisma's version. */
-function generate() {
-  const version = require('prisma/package.json').version
-  const want = `${version} ${crypto.createHash('sha256').update(fs.readFileSync(SCHEMA)).digest('hex')}`
-  const stamp = path.join(OUT, '.stamp')
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return
-  fs.rmSync(OUT, { recursive: true, force: true })
-  execFileSync(process.execPath, [PRISMA_CLI, 'generate', '--schema', SCHEMA], {
-    cwd: path.dirname(SCHEMA),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-    env: {
-      ...process.env,
-      // Prisma 6's generate would otherwise `npm install @prisma/client` when it judges it
-      // missing, rewriting tests/migrate/package.json.
-      PRISMA_GENERATE_SKIP_AUTOINSTALL: '1',
-      // Any existing file stops Prisma 6 from downloading native engines it does not use here.
-      PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
-      PRISMA_QUERY_ENGINE_LIBRARY: process.execPath,
-      CHECKPOINT_DISABLE: '1',
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      PRISMA_GENERATE_NO_HINTS: '1',
-    },
-  })
-  fs.writeFileSync(stamp, want)
-}
+const generate = () => generateClient({ dir: HERE, schema: SCHEMA, out: OUT })
+
 
 async function app(prisma) {
   const out = {}

@@ -13,17 +13,15 @@
 // existing file stops the download attempt).
 import { describe, it, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { generateClient, whyNotRunnable } from '../prisma-generate.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.resolve(HERE, '..', '..')
-const PRISMA_CLI = path.join(HERE, 'node_modules', 'prisma', 'build', 'index.js')
 const SCHEMA = path.join(HERE, 'schema.prisma')
 const OUT = path.join(HERE, 'generated', 'client')
 const OUR_LIB = path.join(REPO, 'bindings', 'node', 'lib', 'index.mjs')
@@ -37,50 +35,26 @@ CREATE TABLE "Post" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "title" TE
 CREATE UNIQUE INDEX "User_email_key" ON "User"("email");
 `
 
-function missing() {
-  if (!fs.existsSync(PRISMA_CLI)) return 'Prisma 5.22 not installed: run `npm ci --prefix tests/prisma5`'
-  try {
-    require.resolve('@prisma/adapter-libsql')
-    require.resolve('@libsql/client')
-  } catch {
-    return 'tests/prisma5 dependencies missing: run `npm ci --prefix tests/prisma5`'
-  }
-  // The addon the package's loader picks (bindings/node/lib/locate.js), or LIBSQL_CPP_NATIVE.
-  const locate = createRequire(import.meta.url)(path.join(REPO, 'bindings', 'node', 'lib', 'locate.js'))
-  if (!process.env.LIBSQL_CPP_NATIVE && !locate.find('libsql_node.node')) return 'libsql-cpp addon not built'
-  return false
-}
-const skip = missing()
+const skip = whyNotRunnable(HERE, ['@prisma/adapter-libsql', '@libsql/client'])
 
 const NODE_LOADER = `// Written by tests/prisma5/prisma5.test.mjs: the WebAssembly engine compiled for Node.
 import fs from 'node:fs'
 export default Promise.resolve({ default: new WebAssembly.Module(fs.readFileSync(new URL('./query_engine_bg.wasm', import.meta.url))) })
 `
 
-function generate() {
-  const version = require('prisma/package.json').version
-  const want = `${version} ${crypto.createHash('sha256').update(fs.readFileSync(SCHEMA)).update(NODE_LOADER).digest('hex')}`
-  const stamp = path.join(OUT, '.stamp')
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return
-  fs.rmSync(OUT, { recursive: true, force: true })
-  execFileSync(process.execPath, [PRISMA_CLI, 'generate', '--schema', SCHEMA], {
-    cwd: HERE,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-    env: {
-      ...process.env,
-      PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
-      PRISMA_QUERY_ENGINE_LIBRARY: process.execPath,
-      CHECKPOINT_DISABLE: '1',
-      PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      PRISMA_GENERATE_NO_HINTS: '1',
+const generate = () =>
+  generateClient({
+    dir: HERE,
+    schema: SCHEMA,
+    out: OUT,
+    salt: NODE_LOADER,
+    after(out) {
+      const loader = path.join(out, 'wasm-worker-loader.mjs')
+      assert.ok(fs.existsSync(loader), 'the generated client has its WebAssembly loader')
+      fs.writeFileSync(loader, NODE_LOADER)
     },
   })
-  const loader = path.join(OUT, 'wasm-worker-loader.mjs')
-  assert.ok(fs.existsSync(loader), 'the generated client has its WebAssembly loader')
-  fs.writeFileSync(loader, NODE_LOADER)
-  fs.writeFileSync(stamp, want)
-}
+
 
 async function app(prisma) {
   const out = {}

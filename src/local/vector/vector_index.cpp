@@ -16,6 +16,10 @@
 // on insert, update of that column, and delete), and is refused with an error that says why:
 // going through would leave libSQL's graph out of date without any sign.
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -360,6 +364,13 @@ void index_marker(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 /// squares, valid while the database is unchanged (same data_version, schema version and
 /// total_changes on this connection, outside any explicit transaction, whose rollback would
 /// not show in those counters). Bounded by kCacheBudget; past it, every search scans.
+///
+/// Beside the vectors, an int8 copy (per dimension: code = round(v / scale), scale = the
+/// column's largest |v| / 127) with, per row, the norm of its quantisation error. A search
+/// scores every row on the codes (a quarter of the bytes), which bounds each row's exact
+/// distance from below and above; only rows whose lower bound can reach the k-th smallest
+/// upper bound are scored exactly, with the same float arithmetic as before. The result is
+/// therefore the exact search's, row for row (see search_cached).
 struct SearchCache {
   static constexpr std::size_t kCacheBudget = std::size_t{512} << 20;
   bool valid = false;
@@ -370,7 +381,31 @@ struct SearchCache {
   std::vector<sqlite3_int64> rowids;
   std::vector<float> data;
   std::vector<float> norms;
+  // The int8 copy.
+  std::vector<float> scales;           // per dimension
+  std::vector<std::int8_t> codes;      // rows x dims
+  std::vector<float> error_norm;       // per row: |v - scales*codes|, rounded up
+  std::vector<float> code_norm;        // per row: |scales*codes|, rounded up
+  std::vector<std::uint8_t> special;   // per row: a non-finite element; always scored exactly
+  // A search's scratch (kept: a fresh large allocation costs a page fault per page).
+  std::vector<float> est;
+  std::vector<double> lower;
 };
+
+/// v.reserve(n), asking Linux for huge pages on the new storage before anything touches it:
+/// page faults dominate filling hundreds of MB 4 KiB at a time.
+template <typename T>
+void reserve_huge(std::vector<T>& v, std::size_t n) {
+  v.reserve(n);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
+  const std::uintptr_t end = begin + v.capacity() * sizeof(T);
+  const std::uintptr_t from = (begin + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t to = end & ~(kHuge - 1);
+  if (to > from) (void)madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);  // advice only
+#endif
+}
 
 struct TopKTable {
   sqlite3_vtab base{};
@@ -512,22 +547,127 @@ bool cache_token(sqlite3* db, long long& data_version, long long& schema_version
   return true;
 }
 
+/// The int8 copy of a cache's vectors (see SearchCache).
+void quantize(SearchCache& cache) {
+  const auto dims = static_cast<std::size_t>(cache.dims);
+  const std::size_t rows = cache.rowids.size();
+  cache.special.assign(rows, 0);
+  std::vector<float> max_abs(dims, 0.0F);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* v = cache.data.data() + r * dims;
+    bool finite = true;
+    for (std::size_t i = 0; i < dims; ++i) finite = finite && std::isfinite(v[i]);
+    if (!finite) {
+      cache.special[r] = 1;
+      continue;
+    }
+    for (std::size_t i = 0; i < dims; ++i) max_abs[i] = std::max(max_abs[i], std::fabs(v[i]));
+  }
+  cache.scales.assign(dims, 0.0F);
+  std::vector<float> inverse(dims, 0.0F);
+  for (std::size_t i = 0; i < dims; ++i) {
+    const float scale = max_abs[i] / 127.0F;
+    if (scale > 0 && std::isnormal(scale) && std::isfinite(127.0F / max_abs[i])) {
+      cache.scales[i] = scale;
+      inverse[i] = 127.0F / max_abs[i];
+    }
+  }
+  if (cache.codes.capacity() < rows * dims) reserve_huge(cache.codes, rows * dims);
+  cache.codes.assign(rows * dims, 0);
+  cache.error_norm.assign(rows, 0.0F);
+  cache.code_norm.assign(rows, 0.0F);
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (cache.special[r]) continue;
+    const float* v = cache.data.data() + r * dims;
+    std::int8_t* c = cache.codes.data() + r * dims;
+    double err = 0, norm = 0;
+    for (std::size_t i = 0; i < dims; ++i) {
+      const float q = std::nearbyint(v[i] * inverse[i]);
+      c[i] = static_cast<std::int8_t>(std::clamp(q, -127.0F, 127.0F));
+      const double approx = static_cast<double>(cache.scales[i]) * c[i];
+      err += (static_cast<double>(v[i]) - approx) * (static_cast<double>(v[i]) - approx);
+      norm += approx * approx;
+    }
+    // Rounded up (the bounds must hold, not just nearly): a relative 1e-6 covers the double
+    // sums' own rounding many times over.
+    cache.error_norm[r] = static_cast<float>(std::sqrt(err) * (1 + 1e-6)) * (1 + 1e-6F) + 1e-30F;
+    cache.code_norm[r] = static_cast<float>(std::sqrt(norm) * (1 + 1e-6)) * (1 + 1e-6F);
+    if (!std::isfinite(cache.error_norm[r]) || !std::isfinite(cache.code_norm[r])) cache.special[r] = 1;
+  }
+}
+
+// out[r] = sum_i w[i] * codes[r*dims + i] for every row: the one pass over all rows of a search,
+// eight floats at a time (AVX2 where the processor has it; the same code for SSE2 otherwise).
+#define LIBSQL_VEC_CODE_DOTS_BODY                                                                   \
+  typedef float F8 __attribute__((vector_size(32)));                                              \
+  typedef std::int8_t C8 __attribute__((vector_size(8)));                                         \
+  const std::size_t n = static_cast<std::size_t>(dims);                                            \
+  const std::size_t blocks = n / 16 * 16;                                                          \
+  for (std::size_t r = 0; r < rows; ++r) {                                                         \
+    const std::int8_t* c = codes + r * n;                                                          \
+    F8 a0 = {}, a1 = {};                                                                           \
+    for (std::size_t i = 0; i < blocks; i += 16) {                                                 \
+      C8 c0, c1;                                                                                   \
+      F8 w0, w1;                                                                                   \
+      std::memcpy(&c0, c + i, 8);                                                                  \
+      std::memcpy(&c1, c + i + 8, 8);                                                              \
+      std::memcpy(&w0, w + i, 32);                                                                 \
+      std::memcpy(&w1, w + i + 8, 32);                                                             \
+      a0 += w0 * __builtin_convertvector(c0, F8);                                                  \
+      a1 += w1 * __builtin_convertvector(c1, F8);                                                  \
+    }                                                                                              \
+    const F8 a = a0 + a1;                                                                          \
+    float sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));                 \
+    for (std::size_t i = blocks; i < n; ++i) sum += w[i] * static_cast<float>(c[i]);               \
+    out[r] = sum;                                                                                  \
+  }
+
+void code_dots_generic(const float* w, const std::int8_t* codes, std::size_t rows, int dims, float* out) {
+  LIBSQL_VEC_CODE_DOTS_BODY
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2,fma"))) void code_dots_avx2(const float* w, const std::int8_t* codes, std::size_t rows,
+                                                          int dims, float* out) {
+  LIBSQL_VEC_CODE_DOTS_BODY
+}
+#endif
+#undef LIBSQL_VEC_CODE_DOTS_BODY
+
+void code_dots(const float* w, const std::int8_t* codes, std::size_t rows, int dims, float* out) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) return code_dots_avx2(w, codes, rows, dims, out);
+#endif
+  code_dots_generic(w, codes, rows, dims, out);
+}
+
 /// Fills `cache` with the F32 vectors of the index's column (the rows search() would score,
 /// converted to F32 the same way). False (cache left invalid) past the budget or on error.
 bool build_cache(sqlite3* db, const IndexSpec& spec, SearchCache& cache) {
-  cache.valid = false;
-  cache.rowids.clear();
-  cache.data.clear();
-  cache.norms.clear();
+  cache = SearchCache{};
   int rc = SQLITE_OK;
+  const auto dims = static_cast<std::size_t>(spec.dims);
+  {
+    // The row count, to allocate once: a hint (SQLite counts the index's small b-tree, empty
+    // in a file whose index libSQL built; the search's statement holds the read transaction,
+    // so the scan sees the same rows), more rows only cost reallocations.
+    Stmt count(db, "SELECT count(*) FROM main." + quote_id(spec.table), rc);
+    if (rc != SQLITE_OK || sqlite3_step(count.st) != SQLITE_ROW) return false;
+    const auto rows = static_cast<std::size_t>(std::max<sqlite3_int64>(0, sqlite3_column_int64(count.st, 0)));
+    if (rows * dims * (sizeof(float) + 1) > SearchCache::kCacheBudget) return false;
+    reserve_huge(cache.data, rows * dims);
+    reserve_huge(cache.codes, rows * dims);
+    cache.rowids.reserve(rows);
+    cache.norms.reserve(rows);
+  }
   Stmt scan(db, "SELECT rowid, " + quote_id(spec.column) + " FROM main." + quote_id(spec.table), rc);
   if (rc != SQLITE_OK) return false;
-  const auto dims = static_cast<std::size_t>(spec.dims);
   std::string error;
   while ((rc = sqlite3_step(scan.st)) == SQLITE_ROW) {
     const int vt = sqlite3_column_type(scan.st, 1);
     if (vt == SQLITE_NULL) continue;
-    if ((cache.data.size() + dims) * sizeof(float) > SearchCache::kCacheBudget) return false;
+    if ((cache.data.size() + dims) * (sizeof(float) + 1) > SearchCache::kCacheBudget) return false;
     const std::size_t at = cache.data.size();
     if (vt == SQLITE_BLOB && static_cast<std::size_t>(sqlite3_column_bytes(scan.st, 1)) == dims * 4) {
       cache.data.resize(at + dims);
@@ -549,31 +689,23 @@ bool build_cache(sqlite3* db, const IndexSpec& spec, SearchCache& cache) {
   if (rc != SQLITE_DONE) return false;
   cache.index = spec.name;
   cache.dims = spec.dims;
+  quantize(cache);
   cache.valid = true;
   return true;
 }
 
-/// search() over a cache (same distances, same order).
-void search_cached(const SearchCache& cache, Metric metric, const Vector& query, sqlite3_int64 k,
-                   std::vector<sqlite3_int64>& ids) {
-  ids.clear();
-  if (k <= 0) return;
-  using Entry = std::pair<float, sqlite3_int64>;
-  std::priority_queue<Entry> heap;
-  const int dims = cache.dims;
-  const float qnorm = f32_sum_squares(query.f32.data(), dims);
-  for (std::size_t r = 0; r < cache.rowids.size(); ++r) {
-    const float* row = cache.data.data() + r * static_cast<std::size_t>(dims);
-    float d = metric == Metric::L2 ? f32_l2(query.f32.data(), row, dims) : f32_cos(query.f32.data(), qnorm, row, cache.norms[r], dims);
-    if (std::isnan(d)) d = std::numeric_limits<float>::infinity();
-    const Entry e{d, cache.rowids[r]};
-    if (static_cast<sqlite3_int64>(heap.size()) < k) {
-      heap.push(e);
-    } else if (e < heap.top()) {
-      heap.pop();
-      heap.push(e);
-    }
+/// The k smallest (distance, rowid) of `scored`, in order.
+using Entry = std::pair<float, sqlite3_int64>;
+void keep_smallest(std::priority_queue<Entry>& heap, const Entry& e, sqlite3_int64 k) {
+  if (static_cast<sqlite3_int64>(heap.size()) < k) {
+    heap.push(e);
+  } else if (e < heap.top()) {
+    heap.pop();
+    heap.push(e);
   }
+}
+
+void drain_sorted(std::priority_queue<Entry>& heap, std::vector<sqlite3_int64>& ids) {
   std::vector<Entry> sorted;
   sorted.reserve(heap.size());
   while (!heap.empty()) {
@@ -582,6 +714,111 @@ void search_cached(const SearchCache& cache, Metric metric, const Vector& query,
   }
   std::reverse(sorted.begin(), sorted.end());
   for (const auto& e : sorted) ids.push_back(e.second);
+}
+
+/// The exact distance search() computes for cached row `r` (NaN as +infinity).
+float exact_distance(const SearchCache& cache, Metric metric, const float* query, float qnorm, std::size_t r) {
+  const float* row = cache.data.data() + r * static_cast<std::size_t>(cache.dims);
+  float d = metric == Metric::L2 ? f32_l2(query, row, cache.dims) : f32_cos(query, qnorm, row, cache.norms[r], cache.dims);
+  return std::isnan(d) ? std::numeric_limits<float>::infinity() : d;
+}
+
+/// search() over a cache: the same distances, the same order, the same result.
+///
+/// First every row is scored on its int8 codes: est = q . v', where v' = scales * codes is
+/// within error_norm (e) of v. So q . v is within |q| e of est, and each row's exact distance
+/// lies in [lower, upper] (cosine: 1 - est / (|q||v|) +- e/|v|; l2: |q - v'| +- e), widened by
+/// the float rounding of both computations (est's and the exact one's: relative (n+2)u each,
+/// u = 2^-24, n = dims) and a last ulp. With U = the k-th smallest upper bound, at least k rows
+/// have an exact distance <= U, so every row of the exact top k (ties at the k-th distance
+/// included) has lower <= U: those rows, and the special ones (non-finite elements, norms whose
+/// product leaves float's normal range), are scored exactly as before and the k smallest by
+/// (distance, rowid) kept. The query itself non-finite or zero (cosine): every row exactly.
+void search_cached(SearchCache& cache, Metric metric, const Vector& query, sqlite3_int64 k,
+                   std::vector<sqlite3_int64>& ids) {
+  ids.clear();
+  if (k <= 0) return;
+  std::priority_queue<Entry> heap;
+  const int dims = cache.dims;
+  const auto n = static_cast<std::size_t>(dims);
+  const float* q = query.f32.data();
+  const float qnorm = f32_sum_squares(q, dims);
+  const std::size_t rows = cache.rowids.size();
+  bool query_finite = std::isfinite(qnorm);
+  for (std::size_t i = 0; i < n; ++i) query_finite = query_finite && std::isfinite(q[i]);
+  if (!query_finite || (metric == Metric::Cos && !std::isnormal(qnorm)) || cache.special.size() != rows) {
+    for (std::size_t r = 0; r < rows; ++r) keep_smallest(heap, {exact_distance(cache, metric, q, qnorm, r), cache.rowids[r]}, k);
+    drain_sorted(heap, ids);
+    return;
+  }
+  std::vector<float> w(n);
+  double qq = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    w[i] = q[i] * cache.scales[i];
+    qq += static_cast<double>(q[i]) * q[i];
+  }
+  const double qlen = std::sqrt(qq);
+  std::vector<float>& est = cache.est;
+  est.resize(rows);
+  code_dots(w.data(), cache.codes.data(), rows, dims, est.data());
+  constexpr double u = 1.0 / (1 << 24);
+  const double rel = (static_cast<double>(n) + 8) * u;  // one computation's relative rounding, generously
+  std::vector<double>& lower = cache.lower;
+  lower.resize(rows);
+  std::priority_queue<double> uppers;  // the k smallest upper bounds, the largest on top
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (cache.special[r]) continue;
+    double lo = 0, hi = 0;
+    const double e = cache.error_norm[r];
+    const double vq = cache.code_norm[r];
+    const double est_err = 1.01 * rel * qlen * vq;  // |est - q . v'|
+    if (metric == Metric::Cos) {
+      const float prod = qnorm * cache.norms[r];  // as f32_cos computes it
+      if (!std::isnormal(prod) || !std::isfinite(est[r])) {
+        lo = -std::numeric_limits<double>::infinity();
+        hi = std::numeric_limits<double>::infinity();
+      } else {
+        const double denom = std::sqrt(static_cast<double>(prod));
+        // |q||v| / denom <= 1 + 2 rel; the exact result: its dot product within rel |q||v| of
+        // q . v, then rounded to float (an ulp of values below 2 is at most 2^-23).
+        const double scale = (1 + 2 * rel) / denom;
+        const double half = (qlen * e + est_err + rel * qlen * (vq + e)) * scale + 4.0 / (1 << 23);
+        const double d = 1.0 - static_cast<double>(est[r]) / denom;
+        lo = d - half;
+        hi = d + half;
+      }
+    } else {
+      if (!std::isfinite(est[r])) {
+        lo = -std::numeric_limits<double>::infinity();
+        hi = std::numeric_limits<double>::infinity();
+      } else {
+        // |q - v'|^2 = |q|^2 + |v'|^2 - 2 q . v', and |q - v| within e of |q - v'|; the exact
+        // result within a relative 2 rel of |q - v| (each difference and square rounded, the sum,
+        // the sqrt, the float).
+        const double a = qq + vq * vq - 2.0 * static_cast<double>(est[r]);
+        // (vq is |v'| rounded up by a relative 2e-6 or so: 1e-5 vq^2 covers what that adds.)
+        const double slack = 2.0 * est_err + 1e-5 * vq * vq + 1e-12 * qq + 1e-300;
+        lo = (std::sqrt(std::max(0.0, a - slack)) - e) * (1 - 3 * rel) - 1e-17;
+        hi = (std::sqrt(a + slack) + e) * (1 + 3 * rel) + 1e-17;
+      }
+    }
+    lower[r] = lo;
+    if (static_cast<sqlite3_int64>(uppers.size()) < k) {
+      uppers.push(hi);
+    } else if (hi < uppers.top()) {
+      uppers.pop();
+      uppers.push(hi);
+    }
+  }
+  const double bound = static_cast<sqlite3_int64>(uppers.size()) < k || std::isnan(uppers.top())
+                           ? std::numeric_limits<double>::infinity()
+                           : uppers.top();
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (cache.special[r] || !(lower[r] > bound)) {
+      keep_smallest(heap, {exact_distance(cache, metric, q, qnorm, r), cache.rowids[r]}, k);
+    }
+  }
+  drain_sorted(heap, ids);
 }
 
 int topk_filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
