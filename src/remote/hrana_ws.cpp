@@ -76,6 +76,7 @@ class WsHrana::Core {
   ~Core() {
     close();
     if (thread_.joinable()) thread_.join();  // the owner never drops it on its own thread (see ~WsHrana)
+    if (connector_.joinable()) connector_.join();  // at most the connect timeout
     ::close(wake_fd_);
   }
   Core(const Core&) = delete;
@@ -129,44 +130,25 @@ class WsHrana::Core {
 
   // --- I/O thread only ---
 
-  /// The socket a new stream goes to, opened if there is none or the current one is older
-  /// than the maximum age (blocking this thread for at most the connect timeout): its number
-  /// (each socket has a new one), or the error that kept it from opening.
-  std::variant<std::uint64_t, Error> socket_for_new_stream() {
+  /// The socket a new stream goes to: its number (each socket has a new one), the error that
+  /// kept one from opening, or nothing yet (`when_socket` then runs the caller again once a
+  /// socket opened or failed). A socket is opened on a connector thread, so that this thread
+  /// goes on serving the other sockets, timers and tasks meanwhile (TCP, TLS and the upgrade
+  /// take up to the connect timeout). When the current socket is older than the maximum age,
+  /// a new one is opened, and new streams keep going to the old one until it is ready, as
+  /// @libsql/client's ws client does.
+  std::variant<std::uint64_t, Error, std::monostate> socket_for_new_stream() {
     if (closing()) return client_closed_error();
-    if (current_ && options_.max_socket_age.count() > 0 && Clock::now() - current_->opened >= options_.max_socket_age) {
-      retired_.push_back(std::move(current_));  // closed once its streams are done (reap)
-    }
+    if (failing_) return *failing_;
+    const bool old = current_ && options_.max_socket_age.count() > 0 && Clock::now() - current_->opened >= options_.max_socket_age;
+    if (current_ && !old) return current_->gen;
+    if (!connecting_) start_connect();
     if (current_) return current_->gen;
-    auto link = std::make_unique<Link>(options_.max_message);
-    try {
-      ws::ConnectOptions o{.host = options_.host,
-                           .port = options_.port,
-                           .tls = options_.tls,
-                           .path = options_.path,
-                           .protocols = options_.max_version >= 3 ? std::vector<std::string>{"hrana3", "hrana2"}
-                                                                  : std::vector<std::string>{"hrana2"},
-                           .timeout = options_.connect_timeout};
-      link->sock = ws::Socket::connect(o);
-    } catch (const Error& e) {
-      return e;
-    }
-    link->gen = ++generation_;
-    link->opened = Clock::now();
-    ++sockets_opened;
-    version = link->sock->protocol() == "hrana3" ? 3 : 2;
-    std::string hello = R"({"type":"hello","jwt":)";
-    if (options_.auth_token.empty()) {
-      hello += "null";
-    } else {
-      append_json_string(hello, options_.auth_token);
-    }
-    hello += "}";
-    queue_frame(*link, ws::Opcode::Text, hello);
-    link->early = link->sock->take_early_bytes();
-    current_ = std::move(link);
-    return current_->gen;
+    return std::monostate{};
   }
+
+  /// Runs `fn` on this thread once the socket being opened is open, or failed.
+  void when_socket(std::function<void()> fn) { waiting_for_socket_.push_back(std::move(fn)); }
 
   /// True while socket `gen` lives.
   [[nodiscard]] bool alive(std::uint64_t gen) const { return find(gen) != nullptr; }
@@ -244,6 +226,62 @@ class WsHrana::Core {
     AnswerHandler done;
     Clock::time_point sent;
   };
+
+  void start_connect() {
+    if (connector_.joinable()) connector_.join();  // the last one, finished
+    connecting_ = true;
+    ws::ConnectOptions o{.host = options_.host,
+                         .port = options_.port,
+                         .tls = options_.tls,
+                         .path = options_.path,
+                         .protocols = options_.max_version >= 3 ? std::vector<std::string>{"hrana3", "hrana2"}
+                                                                : std::vector<std::string>{"hrana2"},
+                         .timeout = options_.connect_timeout};
+    connector_ = std::thread([this, o = std::move(o)] {
+      auto sock = std::make_shared<std::unique_ptr<ws::Socket>>();
+      std::optional<Error> failed;
+      try {
+        *sock = ws::Socket::connect(o);
+      } catch (const Error& e) {
+        failed = e;
+      }
+      post([this, sock, failed] { connected(std::move(*sock), failed); });
+    });
+  }
+
+  /// The connector thread's result, on this thread (or, once the thread stopped, on the
+  /// connector's: then it is dropped).
+  void connected(std::unique_ptr<ws::Socket> sock, const std::optional<Error>& failed) {
+    if (closing()) return;
+    connecting_ = false;
+    auto waiting = std::move(waiting_for_socket_);
+    waiting_for_socket_.clear();
+    if (failed) {
+      // The waiting calls fail with it; a failed renewal leaves the old socket in use.
+      failing_ = *failed;
+      for (auto& fn : waiting) fn();
+      failing_.reset();
+      return;
+    }
+    auto link = std::make_unique<Link>(options_.max_message);
+    link->sock = std::move(sock);
+    link->gen = ++generation_;
+    link->opened = Clock::now();
+    ++sockets_opened;
+    version = link->sock->protocol() == "hrana3" ? 3 : 2;
+    std::string hello = R"({"type":"hello","jwt":)";
+    if (options_.auth_token.empty()) {
+      hello += "null";
+    } else {
+      append_json_string(hello, options_.auth_token);
+    }
+    hello += "}";
+    queue_frame(*link, ws::Opcode::Text, hello);
+    link->early = link->sock->take_early_bytes();
+    if (current_) retired_.push_back(std::move(current_));  // closed once its streams are done
+    current_ = std::move(link);
+    for (auto& fn : waiting) fn();
+  }
 
   /// The SQL texts stored on one socket (`store_sql` is scoped to the connection).
   struct SqlCache {
@@ -350,6 +388,10 @@ class WsHrana::Core {
         }
       }
       if (closing) {
+        // Calls waiting for a socket fail (CLIENT_CLOSED).
+        auto waiting = std::move(waiting_for_socket_);
+        waiting_for_socket_.clear();
+        for (auto& fn : waiting) fn();
         each_link([](Link& l) { l.streams.clear(); });
         each_link([this](Link& l) { drop(l, client_closed_error()); });
         sweep();
@@ -572,6 +614,10 @@ class WsHrana::Core {
   std::vector<std::unique_ptr<Link>> retired_;    // older sockets, until their streams end
   std::uint64_t generation_ = 0;
   std::uint64_t next_request_id_ = 1;
+  bool connecting_ = false;                                 // a connector thread is at work
+  std::vector<std::function<void()>> waiting_for_socket_;   // calls to run again once it is done
+  std::optional<Error> failing_;                            // while they run after a failure
+  std::thread connector_;                                   // joined by the next one, or ~Core
   simdjson::dom::parser parser_;
 };
 
@@ -656,6 +702,13 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
       if (auto* e = std::get_if<Error>(&s)) {
         closed_ = true;
         return deliver(done, Outcome<StreamReply>(*e));
+      }
+      if (std::holds_alternative<std::monostate>(s)) {  // a socket is being opened: again then
+        auto self = shared_from_this();
+        WsHrana::Core* core_ptr = &core;
+        return core.when_socket([self, core_ptr, requests = std::move(requests), done = std::move(done)]() mutable {
+          self->run(*core_ptr, std::move(requests), std::move(done));
+        });
       }
       gen = std::get<std::uint64_t>(s);
     }
@@ -759,6 +812,13 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
       if (auto* e = std::get_if<Error>(&s)) {
         closed_ = true;
         return deliver(done, Outcome<StreamReply>(*e));
+      }
+      if (std::holds_alternative<std::monostate>(s)) {  // a socket is being opened: again then
+        auto self = shared_from_this();
+        WsHrana::Core* core_ptr = &core;
+        return core.when_socket([self, core_ptr, steps = std::move(steps), done = std::move(done)]() mutable {
+          self->run_cursor(*core_ptr, std::move(steps), std::move(done));
+        });
       }
       gen = std::get<std::uint64_t>(s);
     }

@@ -16,7 +16,7 @@ struct WsHranaOptions {
   bool tls = true;
   std::string path = "/";
   std::string auth_token{};  ///< sent in `hello`; never in a message
-  std::chrono::milliseconds connect_timeout{10000};  ///< TCP + TLS + the WebSocket handshake
+  std::chrono::milliseconds connect_timeout{10000};  ///< TCP + TLS + the WebSocket handshake (connector thread)
   std::chrono::milliseconds request_timeout{0};  ///< 0 = none; past it the socket is dropped
   std::size_t max_message = std::size_t{256} << 20;  ///< a larger server message ends the socket
   int max_version = 3;  ///< 2: offer only `hrana2` (tests: a server without cursors)
@@ -30,8 +30,8 @@ struct WsHranaOptions {
 /// Hrana over WebSocket (JSON, subprotocols `hrana3` then `hrana2`), as @libsql/client's ws
 /// client speaks it: one socket carries every stream (`open_stream` / `close_stream` with ids
 /// the client picks; `execute`, `batch`, `sequence`, `get_autocommit` by `request_id` and
-/// `stream_id`); `hello` carries the JWT. The socket is opened on first use, on the
-/// connection's own I/O thread; when it dies (server gone, close frame, protocol error,
+/// `stream_id`); `hello` carries the JWT. The socket is opened on first use, on a
+/// connector thread (the connection's I/O thread goes on meanwhile); when it dies (server gone, close frame, protocol error,
 /// timeout), what was in flight fails (HRANA_WEBSOCKET_ERROR), the streams it carried are gone
 /// (their next request fails with TRANSACTION_CLOSED: the server rolled back), and the next new
 /// stream opens a new socket. A socket older than `max_socket_age` is renewed the same way for

@@ -323,10 +323,13 @@ TEST(SqldWsRenewal, NewStreamsGoToANewSocketAndStreamsInFlightFinishOnTheOld) {
   tx.execute("INSERT INTO t VALUES (1)");  // a stream on socket n (1, or 2 on a slow machine)
   const int n = conn->sockets_opened();
   std::this_thread::sleep_for(std::chrono::milliseconds(400));  // socket n is now older than the maximum
-  // A new stream: socket n + 1 (the transaction holds the write lock, so only a read).
+  // A new stream opens socket n + 1 (on a connector thread: the stream may still go to the old
+  // socket until the new one is ready). The transaction holds the write lock: only a read.
   EXPECT_EQ(db.execute("SELECT 41 + 1").rows.at(0).at(0), Value(42));
+  for (int i = 0; i < 400 && conn->sockets_opened() == n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   EXPECT_EQ(conn->sockets_opened(), n + 1);
   EXPECT_EQ(proxy.accepted(), n + 1);
+  EXPECT_EQ(db.execute("SELECT 43").rows.at(0).at(0), Value(43));  // on the new socket
   // The transaction goes on, and commits, on socket 1.
   tx.execute("INSERT INTO t VALUES (2)");
   EXPECT_EQ(tx.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(2));
@@ -370,6 +373,73 @@ TEST_F(SqldWs, StatementsAreStoredOnceAndSentByIdPastTheCapacityToo) {
   const std::string long_sql = "SELECT '" + std::string(6000, 'x') + "'";
   EXPECT_EQ(db.execute(long_sql).rows.at(0).at(0), Value(std::string(6000, 'x')));
   EXPECT_EQ(conn->sql_stored(), before);
+}
+
+/// Opening a socket does not block the connection's I/O thread: while a renewal's handshake
+/// hangs (the proxy holds the new connection's answer), the old socket serves the transaction
+/// opened on it and new calls too (as the official client, until the new one is ready), and
+/// timers fire; once the handshake completes, new streams go to the new socket.
+TEST(SqldWsConnect, ARenewalWhoseHandshakeHangsBlocksNothing) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  libsql::test::TcpProxy proxy(sqld.port());
+  libsql::detail::WsHranaOptions o =
+      libsql::detail::ws_options_for(libsql::detail::parse_url("ws://127.0.0.1:" + std::to_string(proxy.port())));
+  o.max_socket_age = std::chrono::milliseconds(300);
+  o.request_timeout = std::chrono::milliseconds(20000);
+  o.connect_timeout = std::chrono::milliseconds(20000);
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  db.execute("CREATE TABLE t (a)");
+  auto tx = db.transaction(TransactionMode::Write);
+  tx.execute("INSERT INTO t VALUES (1)");
+  const int n = conn->sockets_opened();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the socket is now older than the maximum
+  proxy.hold_new(true);
+  // A new stream starts the renewal (its handshake hangs) and runs on the old socket meanwhile.
+  EXPECT_EQ(db.execute("SELECT 41 + 1").rows.at(0).at(0), Value(42));
+  tx.execute("INSERT INTO t VALUES (2)");
+  std::promise<void> timer;
+  conn->at(std::chrono::steady_clock::now(), [&timer] { timer.set_value(); });
+  EXPECT_EQ(timer.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  tx.commit();
+  EXPECT_EQ(db.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(2));
+  EXPECT_EQ(conn->sockets_opened(), n) << "the new socket is not open yet";
+  EXPECT_EQ(proxy.accepted(), n + 1) << "but it is being opened";
+  proxy.hold_new(false);
+  // Bounded: new streams go to the new socket once its handshake is done.
+  for (int i = 0; i < 400 && conn->sockets_opened() == n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  EXPECT_EQ(conn->sockets_opened(), n + 1);
+  EXPECT_EQ(db.execute("SELECT 7").rows.at(0).at(0), Value(7));
+}
+
+/// The first socket's handshake hanging holds the calls that need it, not the I/O thread; a
+/// handshake that fails fails them, typed.
+TEST(SqldWsConnect, CallsWaitForTheFirstSocketAndFailWithItsError) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  libsql::test::TcpProxy proxy(sqld.port());
+  proxy.hold_new(true);
+  libsql::detail::WsHranaOptions o =
+      libsql::detail::ws_options_for(libsql::detail::parse_url("ws://127.0.0.1:" + std::to_string(proxy.port())));
+  o.connect_timeout = std::chrono::milliseconds(20000);
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  auto call = std::async(std::launch::async, [&db] { return db.execute("SELECT 5"); });
+  std::promise<void> timer;
+  conn->at(std::chrono::steady_clock::now(), [&timer] { timer.set_value(); });
+  EXPECT_EQ(timer.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready) << "timers fire meanwhile";
+  EXPECT_EQ(conn->sockets_opened(), 0);
+  proxy.hold_new(false);
+  EXPECT_EQ(call.get().rows.at(0).at(0), Value(5));
+  // Nobody listening: the waiting call fails with the connect error.
+  libsql::detail::WsHranaOptions none = o;
+  none.port = libsql::test::free_port();
+  auto dead = libsql::detail::WsHrana::create(none);
+  Client nowhere = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(dead, std::chrono::milliseconds(5000)));
+  Error e = expect_error([&] { nowhere.execute("SELECT 1"); });
+  EXPECT_EQ(e.kind(), ErrorKind::Network) << e.what();
+  EXPECT_EQ(e.code_name(), "HRANA_WEBSOCKET_ERROR");
 }
 
 TEST(WsServers, AnHttpOnlyServerIsAClearProtocolError) {

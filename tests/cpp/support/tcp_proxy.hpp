@@ -57,6 +57,9 @@ class TcpProxy {
     trickle_gap_ms_ = static_cast<int>(gap.count());
     trickle_bytes_ = bytes;
   }
+  /// Holds back what the server sends on connections accepted from now on (true), until
+  /// called with false (which lets the held ones go on).
+  void hold_new(bool on) { hold_new_ = on; }
   /// Connections accepted so far.
   [[nodiscard]] int accepted() const { return accepted_.load(); }
   /// Connections open now.
@@ -68,6 +71,7 @@ class TcpProxy {
     int server = -1;
     std::string to_client{};  // from the server, not yet passed on
     bool dead = false;
+    bool held = false;        // accepted under hold_new
   };
 
   static int connect_to(int port) {
@@ -100,7 +104,7 @@ class TcpProxy {
           if (s < 0) {
             ::close(c);
           } else {
-            pairs_.push_back(Pair{c, s});
+            pairs_.push_back(Pair{c, s, {}, false, hold_new_.load()});
             ++accepted_;
           }
         }
@@ -122,7 +126,8 @@ class TcpProxy {
       const std::size_t piece = trickle_bytes_.load();
       const bool due = piece == 0 || now >= next_piece;
       for (auto& p : pairs_) {
-        if (stall_ || p.to_client.empty() || !due) continue;
+        if (p.held && !hold_new_) p.held = false;
+        if (stall_ || p.held || p.to_client.empty() || !due) continue;
         const std::size_t n = piece == 0 ? p.to_client.size() : std::min(piece, p.to_client.size());
         ssize_t w = ::send(p.client, p.to_client.data(), n, MSG_NOSIGNAL);
         if (w < 0) p.dead = true;
@@ -148,6 +153,7 @@ class TcpProxy {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> stall_{false};
+  std::atomic<bool> hold_new_{false};
   std::atomic<std::size_t> trickle_bytes_{0};
   std::atomic<int> trickle_gap_ms_{0};
   std::atomic<int> accepted_{0};
