@@ -242,7 +242,6 @@ TEST(SqldWsCursor, AReadOverTheResponseLimitStreamsThroughACursorAndEqualsTheHtt
     auto tx = ws.transaction(TransactionMode::Write);  // the first call carries BEGIN
     same(tx.execute(query));
     tx.execute("INSERT INTO v (s) VALUES ('in tx')");  // the stream goes on after the cursor
-    same(tx.execute("SELECT * FROM v WHERE id <= 6000 ORDER BY id"));
     EXPECT_EQ(tx.execute("SELECT count(*) FROM v").rows.at(0).at(0), Value(6001));
     tx.rollback();
   }
