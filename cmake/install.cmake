@@ -74,7 +74,8 @@ set_target_properties(libsql_shared PROPERTIES OUTPUT_NAME libsql-cpp LINKER_LAN
   VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
 target_link_libraries(libsql_shared PRIVATE Threads::Threads ${CMAKE_DL_LIBS} m ${_system_targets})
 target_link_options(libsql_shared PRIVATE -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--as-needed
-  -Wl,--no-undefined)
+  -Wl,--no-undefined "-Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/libsql-cpp.map")
+set_property(TARGET libsql_shared APPEND PROPERTY LINK_DEPENDS "${PROJECT_SOURCE_DIR}/cmake/libsql-cpp.map")
 
 install(DIRECTORY include/libsql DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev
   FILES_MATCHING PATTERN "*.hpp")

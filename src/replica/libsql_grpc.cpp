@@ -506,12 +506,7 @@ std::string_view detect_sync_protocol(const std::string& sync_url, const std::st
           ErrorKind::Auth, "AUTH_FAILED",
           "the sync server rejected the credentials (HTTP " + std::to_string(status) + ") [" + base + "]");
     }
-    if (status >= 200 && status < 300) {
-      throw make_error(ErrorKind::Misuse, "REPLICA_PROTOCOL_NOT_SUPPORTED",
-                       "the sync server speaks Turso Cloud's HTTP sync (GET /info "
-                       "answered), which this client does not support yet [" +
-                           base + "]");
-    }
+    if (status >= 200 && status < 300) return kProtocolTursoCloudHttp;
   }
   // 2. A gRPC-web Hello.
   LibsqlGrpcOptions options;

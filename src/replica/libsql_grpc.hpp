@@ -84,6 +84,8 @@ class CommitAssembler {
   void add(const LibsqlFrame& frame);
   [[nodiscard]] std::uint64_t next_frame_no() const noexcept { return next_; }
   [[nodiscard]] bool has_committed() const noexcept { return committed_frames_ != 0; }
+  /// Frames in the committed part (what take_committed() would hand out).
+  [[nodiscard]] std::size_t committed_frames() const noexcept { return committed_frames_; }
   /// The committed unit (pages beyond its size dropped); empties the committed part.
   PullResult take_committed();
 
@@ -149,7 +151,7 @@ class LibsqlGrpcPuller final : public ReplicaPuller {
 
 /// The protocol a new replica of `sync_url` should speak, decided as the official client
 /// does (docs/sync.md, "How the official client picks a protocol"): `GET /info` answering
-/// 2xx → Turso Cloud's HTTP sync (refused: not supported, REPLICA_PROTOCOL_NOT_SUPPORTED);
+/// 2xx → Turso Cloud's HTTP sync (turso-cloud-http);
 /// 401/403 → AUTH_FAILED; otherwise a gRPC-web Hello that succeeds → libsql-grpc; a Hello
 /// refused for its credentials → AUTH_FAILED; anything else → turso-sync.
 std::string_view detect_sync_protocol(const std::string& sync_url, const std::string& auth_token,

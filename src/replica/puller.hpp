@@ -21,6 +21,7 @@ struct ReplicaPosition {
 /// Protocol names, as the replica metadata stores them.
 inline constexpr std::string_view kProtocolTursoSync = "turso-sync";
 inline constexpr std::string_view kProtocolLibsqlGrpc = "libsql-grpc";
+inline constexpr std::string_view kProtocolTursoCloudHttp = "turso-cloud-http";
 
 class ReplicaPuller {
  public:

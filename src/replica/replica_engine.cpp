@@ -14,6 +14,7 @@
 #include "local/sqlite_handles.hpp"
 #include "replica/durable_file.hpp"
 #include "replica/libsql_grpc.hpp"
+#include "replica/turso_cloud_http.hpp"
 
 namespace libsql::detail {
 namespace {
@@ -126,6 +127,19 @@ std::shared_ptr<ReplicaEngine> ReplicaEngine::open(const ParsedUrl& url, const C
     if (protocol == kProtocolLibsqlGrpc) {
       LibsqlGrpcOptions options{.sync_url = config.sync_url, .auth_token = config.auth_token, .http = http_options};
       puller = std::make_unique<LibsqlGrpcPuller>(options, sync_http);
+    } else if (protocol == kProtocolTursoCloudHttp) {
+      if (!config.encryption_key.empty()) {
+        // The official client silently drops encryptionKey here and writes a plaintext
+        // replica; we refuse instead (docs/sync.md, "Turso Cloud's HTTP sync").
+        throw make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
+                         "encryptionKey is not supported for replicas synced over Turso Cloud's HTTP sync "
+                         "(the server answered GET /info); leave it out, or use a local database");
+      }
+      TursoCloudHttpOptions options{.sync_url = config.sync_url,
+                                    .auth_token = config.auth_token,
+                                    .remote_encryption_key = config.remote_encryption_key,
+                                    .http = http_options};
+      puller = std::make_unique<TursoCloudHttpPuller>(options, sync_http);
     } else {
       TursoSyncOptions options;
       options.sync_url = config.sync_url;

@@ -18,6 +18,7 @@
 #include "core/json_writer.hpp"
 #include "libsql/error.hpp"
 #include "replica/durable_file.hpp"
+#include "replica/turso_cloud_http.hpp"
 
 namespace libsql::detail {
 namespace {
@@ -25,6 +26,7 @@ namespace {
 constexpr std::string_view kFormat = "libsql-cpp-replica";
 constexpr std::string_view kProtocolTurso = "turso-sync";
 constexpr std::string_view kProtocolGrpc = "libsql-grpc";
+constexpr std::string_view kProtocolCloudHttp = "turso-cloud-http";
 constexpr std::int64_t kVersion = 1;
 constexpr std::size_t kMaxMetaSize = std::size_t{64} * 1024;
 
@@ -104,7 +106,7 @@ ReplicaMeta decode_replica_meta(std::string_view text) {
   }
   if (version != kVersion) invalid("unknown format version " + std::to_string(version));
   std::string protocol = required_string(o, "protocol");
-  if (protocol != kProtocolTurso && protocol != kProtocolGrpc) {
+  if (protocol != kProtocolTurso && protocol != kProtocolGrpc && protocol != kProtocolCloudHttp) {
     invalid("the replica uses an unknown sync protocol (\"" + protocol + "\")");
   }
   ReplicaMeta meta;
@@ -122,6 +124,9 @@ ReplicaMeta decode_replica_meta(std::string_view text) {
       (meta.server_revision.size() > 19 ||
        meta.server_revision.find_first_not_of("0123456789") != std::string::npos)) {
     invalid("\"server_revision\" is not a frame number");
+  }
+  if (protocol == kProtocolCloudHttp && !parse_cloud_revision(meta.server_revision)) {
+    invalid("\"server_revision\" is not generation:frame");
   }
   if (page_size < 512 || page_size > 65536 || (page_size & (page_size - 1)) != 0) {
     invalid("\"page_size\" " + std::to_string(page_size) + " is not a SQLite page size");

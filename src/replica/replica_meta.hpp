@@ -15,8 +15,9 @@
 //     - sync_url: sync_url_identity() of the syncUrl it was bootstrapped from (never a token).
 //     - server_revision: the Turso Sync revision the pages are at (opaque, compared for
 //       equality only); "" never occurs (a pull always returns one).
-//     - protocol: "turso-sync" or "libsql-grpc" (then also "log_id", and server_revision
-//       is the last applied frame_no in decimal, "" before the first frame).
+//     - protocol: "turso-sync", "libsql-grpc" (then also "log_id", and server_revision
+//       is the last applied frame_no in decimal, "" before the first frame), or
+//       "turso-cloud-http" (server_revision is "generation:frame", e.g. "3:120").
 //     Unknown keys are ignored; a higher `version` or an unknown `protocol` is refused.
 //     Written atomically (temp file, fsync, rename, fsync of the directory) and only AFTER
 //     the pulled pages are durable (the WAL sync): a crash may leave the pages ahead of the
@@ -39,7 +40,7 @@ struct ReplicaMeta {
   std::string sync_url{};          ///< sync_url_identity() of the syncUrl
   std::string server_revision{};   ///< opaque; "" only for libsql-grpc (no frame yet)
   /// The sync protocol the replica was bootstrapped with (puller.hpp: "turso-sync",
-  /// "libsql-grpc"); a replica never changes it.
+  /// "libsql-grpc", "turso-cloud-http"); a replica never changes it.
   std::string protocol = "turso-sync";
   std::string log_id{};            ///< libsql-grpc: the server log's id (UUID)
   std::uint32_t page_size = static_cast<std::uint32_t>(kReplicaPageSize);

@@ -28,6 +28,10 @@ fi
 if nm -D --defined-only "$so" | grep -E ' (sqlite3_|sqlite3mc_|curl_|Curl_|SSL_|EVP_|deflate|inflate|nghttp2_)'; then
   echo "consumer: $so exports a bundled library's symbols" >&2; exit 1
 fi
+# Nothing but libsql's own names (cmake/libsql-cpp.map): no simdjson or standard-library template code.
+if nm -D --defined-only "$so" | c++filt | awk '$2 != "A"' | grep -v -E ' (libsql::|(typeinfo|typeinfo name|vtable|VTT|(non-)?virtual thunk to) (for )?libsql::)'; then
+  echo "consumer: $so exports names outside libsql::" >&2; exit 1
+fi
 
 echo "== find_package(libsql CONFIG), static"
 cmake -S tests/consumer -B "$work/package" -DLIBSQL_FROM=package -DCMAKE_PREFIX_PATH="$prefix" \

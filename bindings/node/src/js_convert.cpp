@@ -243,6 +243,19 @@ Config decode_config(const Napi::Value& value) {
   Napi::Value ryw = o.Get("readYourWrites");
   if (ryw.IsBoolean()) c.read_your_writes = ryw.As<Napi::Boolean>().Value();
   else if (!ryw.IsUndefined() && !ryw.IsNull()) throw Napi::TypeError::New(env, "config.readYourWrites must be a boolean");
+  // @libsql/client's `offline: true` (local writes, pushed later as WAL frames over Turso
+  // Cloud's HTTP sync) is not implemented: refuse it rather than ignore it (docs/sync.md).
+  Napi::Value offline = o.Get("offline");
+  if (offline.IsBoolean()) {
+    if (offline.As<Napi::Boolean>().Value()) {
+      throw Napi::Error::New(env,
+                             "config.offline is not supported: an embedded replica forwards writes to the "
+                             "primary and pulls changes back; local writes pushed later (offline writes) are not "
+                             "implemented. Leave offline out.");
+    }
+  } else if (!offline.IsUndefined() && !offline.IsNull()) {
+    throw Napi::TypeError::New(env, "config.offline must be a boolean");
+  }
   Napi::Value tls = o.Get("tls");
   if (tls.IsBoolean()) c.tls = tls.As<Napi::Boolean>().Value();
   // Ours: libsql: URLs over WebSocket, as @libsql/client/ws's createClient takes them.
