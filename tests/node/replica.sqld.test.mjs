@@ -100,10 +100,17 @@ describe('[ours vs official] embedded replica of sqld (gRPC-web)', { skip }, () 
       assert.equal((await ours.execute('PRAGMA integrity_check')).rows[0][0], 'ok')
       noPlaintext('after a sync')
     } finally {
-      ours.close()
+      await ours.close() // resolves once the file and its replica lock are released
     }
-    // Without the key: SQLite's "not a database", naming no key.
-    assert.throws(() => oursClient({ url: `file:${file}`, syncUrl: server.url }), (e) => {
+    // Without the key: SQLite's "not a database" (at open or at the first call), naming no key.
+    await assert.rejects(async () => {
+      const c = oursClient({ url: `file:${file}`, syncUrl: server.url })
+      try {
+        await c.execute('SELECT count(*) FROM enc')
+      } finally {
+        await c.close()
+      }
+    }, (e) => {
       assert.match(String(e.message), /SQLITE_NOTADB|not a database/)
       assert.equal(String(e.message).includes(KEY), false)
       return true
