@@ -112,8 +112,13 @@ function(libsql_debian_source_build name version revision orig_url orig_sha debi
   elseif(DEFINED ENV{CMAKE_C_COMPILER_LAUNCHER})
     set(_launcher "-DCMAKE_C_COMPILER_LAUNCHER=$ENV{CMAKE_C_COMPILER_LAUNCHER}")
   endif()
+  # A cross build (--toolchain) builds the dependency for the same target.
+  set(_toolchain)
+  if(CMAKE_TOOLCHAIN_FILE)
+    set(_toolchain "-DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE}")
+  endif()
   foreach(_step
-      "${CMAKE_COMMAND};-S;${_srcdir};-B;${_root}/build;${_gen};-DCMAKE_C_COMPILER=${CMAKE_C_COMPILER};${_launcher};-DCMAKE_INSTALL_PREFIX=${_prefix};${_options}"
+      "${CMAKE_COMMAND};-S;${_srcdir};-B;${_root}/build;${_gen};${_toolchain};-DCMAKE_C_COMPILER=${CMAKE_C_COMPILER};${_launcher};-DCMAKE_INSTALL_PREFIX=${_prefix};${_options}"
       "${CMAKE_COMMAND};--build;${_root}/build;-j2"
       "${CMAKE_COMMAND};--install;${_root}/build")
     execute_process(COMMAND ${_step} RESULT_VARIABLE _rc OUTPUT_FILE "${_root}/build.log" ERROR_FILE "${_root}/build.err")

@@ -41,10 +41,10 @@ async function ctor(kind) {
  * A driver-adapter factory of `kind` for `url`, wrapped so that every connection it opens gets
  * the durability settings above and, when `seed` is given (":memory:"), the seed script.
  */
-export async function makeFactory(kind, url, { seed } = {}) {
+export async function makeFactory(kind, url, { seed, config } = {}) {
   if (kind === 'stub') return makeStubFactory(url, { seed })
   const Ctor = await ctor(kind)
-  const inner = new Ctor({ url })
+  const inner = new Ctor({ url, ...config })
   const wrapped = Object.create(inner)
   wrapped.provider = inner.provider
   wrapped.adapterName = inner.adapterName

@@ -133,6 +133,10 @@ bool detail::FastPath::try_execute_inline(Transaction& txn, const Statement& stm
   return txn.session_ && txn.session_->try_execute_inline(stmt, out);
 }
 
+bool detail::FastPath::try_finish_inline(Transaction& txn, bool commit, Outcome<Done>& out) {
+  return txn.session_ && txn.session_->try_finish_inline(commit, out);
+}
+
 std::vector<ResultSet> Transaction::execute_sequence(const std::vector<Statement>& stmts) {
   return wait_for<std::vector<ResultSet>>(
       [&](Callback<std::vector<ResultSet>> cb) { execute_sequence_async(stmts, std::move(cb)); });

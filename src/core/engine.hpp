@@ -26,6 +26,10 @@ class TxnSession {
   [[nodiscard]] virtual bool active() const noexcept = 0;
   /// As Engine::try_execute_inline, for a statement of this transaction.
   virtual bool try_execute_inline(const Statement& /*stmt*/, ResultSet& /*out*/) { return false; }
+  /// COMMIT (`commit`) or ROLLBACK on the calling thread, when that cannot wait on a lock or
+  /// the disk and no call of the transaction is queued. True: it ran, and `out` holds the
+  /// outcome that commit()/rollback() would have delivered. False: nothing ran.
+  virtual bool try_finish_inline(bool /*commit*/, Outcome<Done>& /*out*/) { return false; }
 };
 
 /// What a Client runs on: LocalEngine, later RemoteEngine and ReplicaEngine.

@@ -70,6 +70,11 @@ struct FastPath {
   /// transaction's other calls; it never waits for a lock (when the write lock is taken, it
   /// does not run and returns false).
   static bool try_execute_inline(Transaction& txn, const Statement& stmt, ResultSet& out);
+  /// Commits (`commit`) or rolls back on the calling thread when the engine can do that
+  /// without waiting on a lock or the disk (a local `:memory:` database) and no call of the
+  /// transaction is still queued. True: it ran, `out` holds what commit_async/rollback_async
+  /// would have delivered. False: nothing ran; use commit_async/rollback_async.
+  static bool try_finish_inline(Transaction& txn, bool commit, Outcome<Done>& out);
 
   /// The composition root's way to wrap an engine (src/open.cpp).
   [[nodiscard]] static Client client(std::shared_ptr<Engine> engine);

@@ -143,9 +143,10 @@ bool in_wal_mode(Connection& c) {
 /// transaction's calls, in order, until it ends (commit, rollback, abort).
 class LocalTxn final : public TxnSession, public std::enable_shared_from_this<LocalTxn> {
  public:
+  /// `memory`: on the `:memory:` connection (no lock, no disk: COMMIT may run inline).
   LocalTxn(TransactionMode mode, TransactionOptions options, std::shared_ptr<InlineClassifier> fast,
-           Callback<std::shared_ptr<TxnSession>> on_begin)
-      : mode_(mode), options_(options), fast_(std::move(fast)), on_begin_(std::move(on_begin)) {}
+           Callback<std::shared_ptr<TxnSession>> on_begin, bool memory = false)
+      : mode_(mode), options_(options), fast_(std::move(fast)), on_begin_(std::move(on_begin)), memory_(memory) {}
 
   /// Runs on the worker that took the transaction from its lane.
   void serve(Connection* conn) {
@@ -278,6 +279,30 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
     return true;
   }
 
+  /// COMMIT or ROLLBACK on the caller's thread, between jobs, on `:memory:` only (on a file
+  /// COMMIT fsyncs, and the JS thread must not wait for the disk). What it does and delivers
+  /// is what finish()'s job would: a failed COMMIT leaves the transaction open, a failed
+  /// ROLLBACK still ends it. The serving worker is then woken to hand the connection back.
+  bool try_finish_inline(bool commit, Outcome<Done>& out) override {
+    if (!memory_ || ended_) return false;
+    std::unique_lock<std::mutex> run(conn_mu_, std::try_to_lock);
+    if (!run.owns_lock() || conn_ == nullptr || ended_) return false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!jobs_.empty() || closing_ || aborted_ || finished_) return false;
+    }
+    Connection& c = *conn_;
+    out = Done{};
+    try {
+      if (!c.autocommit()) c.exec(commit ? "COMMIT" : "ROLLBACK");
+    } catch (const Error& e) {
+      out = e;
+      if (!commit) rollback_quietly(c);
+    }
+    end_if_ended_here(c);
+    return true;
+  }
+
   void abort() {
     std::lock_guard<std::mutex> lock(mu_);
     aborted_ = true;
@@ -402,6 +427,7 @@ class LocalTxn final : public TxnSession, public std::enable_shared_from_this<Lo
   TransactionOptions options_;
   std::shared_ptr<InlineClassifier> fast_;
   Callback<std::shared_ptr<TxnSession>> on_begin_;
+  bool memory_ = false;
   std::mutex conn_mu_;  // held by whoever runs something on the connection (order: conn_mu_, mu_)
   Connection* conn_ = nullptr;  // the serving worker's connection while the inline path may use it
   std::mutex mu_;
@@ -638,7 +664,7 @@ void LocalEngine::sequence(std::vector<Statement> stmts, Callback<std::vector<Re
 void LocalEngine::begin(TransactionMode mode, TransactionOptions options,
                         Callback<std::shared_ptr<TxnSession>> done) {
   if (closed_) return deliver_deferred(done, Outcome<std::shared_ptr<TxnSession>>(client_closed_error()));
-  auto txn = std::make_shared<LocalTxn>(mode, options, fast_in_txn_, std::move(done));
+  auto txn = std::make_shared<LocalTxn>(mode, options, fast_in_txn_, std::move(done), gate_ != nullptr);
   {
     std::lock_guard<std::mutex> lock(sessions_mu_);
     std::erase_if(sessions_, [](const auto& w) { return w.expired(); });

@@ -307,6 +307,24 @@ void AdapterTransaction::commit(Reply<Done> reply) {
   }
 }
 
+bool AdapterTransaction::commit_inline(Result<Done>& out) {
+  Outcome<Done> outcome = Done{};
+  if (!detail::FastPath::try_finish_inline(*txn_, true, outcome)) return false;
+  if (auto* e = std::get_if<Error>(&outcome)) {
+    out = map_error(*e);
+  } else {
+    out = Done{};
+  }
+  return true;
+}
+
+bool AdapterTransaction::rollback_inline(Result<Done>& out) {
+  Outcome<Done> outcome = Done{};
+  if (!detail::FastPath::try_finish_inline(*txn_, false, outcome)) return false;
+  out = Done{};  // as rollback(): never fails
+  return true;
+}
+
 void AdapterTransaction::rollback(Reply<Done> reply) {
   try {
     // Like the official adapter, rollback never fails: Prisma calls it on paths (timeouts,

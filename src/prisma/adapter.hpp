@@ -98,6 +98,10 @@ class AdapterTransaction {
   bool execute_raw_inline(const Query& query, Result<std::int64_t>& out);
   void commit(Reply<Done> reply);
   void rollback(Reply<Done> reply);
+  /// commit/rollback on the calling thread when the engine can (detail::FastPath::try_finish_inline):
+  /// true with the outcome in `out`, false when nothing ran.
+  bool commit_inline(Result<Done>& out);
+  bool rollback_inline(Result<Done>& out);
 
  private:
   std::shared_ptr<Transaction> txn_;

@@ -65,9 +65,18 @@ void write_value(std::string& out, const Value& v) {
   }
 }
 
-void write_stmt(std::string& out, const Statement& s, bool want_rows) {
-  out += R"({"sql":)";
-  write_string(out, s.sql);
+void write_stmt(std::string& out, const Statement& s, bool want_rows, const SqlIds* sql_ids) {
+  const std::int32_t* id = nullptr;
+  if (sql_ids != nullptr) {
+    if (auto it = sql_ids->find(s.sql); it != sql_ids->end()) id = &it->second;
+  }
+  if (id != nullptr) {
+    out += R"({"sql_id":)";
+    out += std::to_string(*id);
+  } else {
+    out += R"({"sql":)";
+    write_string(out, s.sql);
+  }
   out += R"(,"args":[)";
   for (std::size_t i = 0; i < s.args.size(); ++i) {
     if (i) out.push_back(',');
@@ -288,7 +297,7 @@ std::optional<std::uint64_t> read_replication_index(const object& o) {
   return std::nullopt;  // not ours to judge: the field is informative
 }
 
-void write_steps(std::string& out, const std::vector<Step>& steps, int version) {
+void write_steps(std::string& out, const std::vector<Step>& steps, int version, const SqlIds* sql_ids = nullptr) {
   out += R"({"steps":[)";
   for (std::size_t j = 0; j < steps.size(); ++j) {
     if (j) out.push_back(',');
@@ -311,7 +320,7 @@ void write_steps(std::string& out, const std::vector<Step>& steps, int version) 
       }
     }
     out += R"("stmt":)";
-    write_stmt(out, steps[j].stmt, steps[j].want_rows);
+    write_stmt(out, steps[j].stmt, steps[j].want_rows, sql_ids);
     out += "}";
   }
   out += "]}";
@@ -391,16 +400,16 @@ Request get_autocommit() {
   return r;
 }
 
-void encode_request(std::string& out, const Request& r, int version) {
+void encode_request(std::string& out, const Request& r, int version, const SqlIds* sql_ids) {
   switch (r.type) {
     case Request::Type::Execute:
       out += R"({"type":"execute","stmt":)";
-      write_stmt(out, r.stmt, r.want_rows);
+      write_stmt(out, r.stmt, r.want_rows, sql_ids);
       out += "}";
       break;
     case Request::Type::Batch:
       out += R"({"type":"batch","batch":)";
-      write_steps(out, r.steps, version);
+      write_steps(out, r.steps, version, sql_ids);
       out += "}";
       break;
     case Request::Type::Sequence:
@@ -417,6 +426,17 @@ void encode_request(std::string& out, const Request& r, int version) {
       out += R"({"type":"get_autocommit"})";
       break;
   }
+}
+
+void encode_open_cursor(std::string& out, std::int64_t stream_id, std::int64_t cursor_id, const std::vector<Step>& steps,
+                        const SqlIds* sql_ids) {
+  out += R"({"type":"open_cursor","stream_id":)";
+  out += std::to_string(stream_id);
+  out += R"(,"cursor_id":)";
+  out += std::to_string(cursor_id);
+  out += R"(,"batch":)";
+  write_steps(out, steps, 3, sql_ids);
+  out += "}";
 }
 
 std::string encode_cursor(const std::optional<std::string>& baton, const std::vector<Step>& steps) {
@@ -494,7 +514,7 @@ StreamResult decode_response(std::string_view json, const Request& request) {
   return read_response(resp, request);
 }
 
-CursorDecoder::CursorDecoder(std::size_t steps) {
+CursorDecoder::CursorDecoder(std::size_t steps, bool with_head) : head_(!with_head) {
   out_.results.resize(1);
   out_.results[0].batch.step_results.resize(steps);
   out_.results[0].batch.step_errors.resize(steps);
@@ -544,12 +564,48 @@ void CursorDecoder::line(std::string_view json) {
   entry(json);
 }
 
+/// Reads one parsed cursor entry into a decoder (the HTTP lines and the WebSocket fetches).
+struct CursorEntryReader {
+  static void read(CursorDecoder& d, object o);
+};
+
 void CursorDecoder::entry(std::string_view json) {
   thread_local simdjson::dom::parser parser;
   object o;
   if (auto err = parser.parse(json.data(), json.size()).get_object().get(o)) {
     proto(std::string("a cursor entry is not a JSON object (") + simdjson::error_message(err) + ")");
   }
+  CursorEntryReader::read(*this, o);
+}
+
+bool CursorDecoder::fetch_response(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  object o;
+  if (auto err = parser.parse(json.data(), json.size()).get_object().get(o)) {
+    proto(std::string("a fetch_cursor response is not a JSON object (") + simdjson::error_message(err) + ")");
+  }
+  simdjson::dom::array entries;
+  if (o["entries"].get_array().get(entries)) proto("a fetch_cursor response without \"entries\"");
+  for (element e : entries) {
+    object eo;
+    if (e.get_object().get(eo)) proto("a cursor entry is not a JSON object");
+    CursorEntryReader::read(*this, eo);
+  }
+  bool done = false;
+  if (o["done"].get_bool().get(done)) proto("a fetch_cursor response without \"done\"");
+  return done;
+}
+
+void CursorDecoder::fail(HranaError error) {
+  out_.results[0].error = std::move(error);
+  open_step_.reset();
+  current_ = ResultSet{};
+}
+
+void CursorEntryReader::read(CursorDecoder& decoder, object o) {
+  auto& out_ = decoder.out_;
+  auto& open_step_ = decoder.open_step_;
+  auto& current_ = decoder.current_;
   StreamResult& result = out_.results[0];
   if (result.error) proto("a cursor entry after its fatal error");
   BatchResult& batch = result.batch;

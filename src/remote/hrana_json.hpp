@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -62,8 +63,14 @@ std::string encode_pipeline(const std::optional<std::string>& baton, const std::
                             int version = 2);
 /// The `v3/cursor` request body: one batch on the stream `baton` (null opens a new one).
 std::string encode_cursor(const std::optional<std::string>& baton, const std::vector<Step>& steps);
+/// SQL texts stored on the server (`store_sql`), by text: a statement whose text is here is
+/// sent as `"sql_id"` instead of `"sql"` (Hrana over WebSocket).
+using SqlIds = std::unordered_map<std::string, std::int32_t>;
 /// One request as a JSON object, for Hrana over WebSocket (which adds `stream_id`).
-void encode_request(std::string& out, const Request& request, int version);
+void encode_request(std::string& out, const Request& request, int version, const SqlIds* sql_ids = nullptr);
+/// Hrana 3 over WebSocket: `{"type":"open_cursor","stream_id":S,"cursor_id":C,"batch":...}`.
+void encode_open_cursor(std::string& out, std::int64_t stream_id, std::int64_t cursor_id, const std::vector<Step>& steps,
+                        const SqlIds* sql_ids = nullptr);
 
 struct BatchResult {
   std::vector<std::optional<ResultSet>> step_results{};
@@ -100,14 +107,22 @@ StreamResult decode_response(std::string_view json, const Request& request);
 /// a malformed line or entry.
 class CursorDecoder {
  public:
-  explicit CursorDecoder(std::size_t steps);
+  /// `with_head`: the HTTP form starts with a `{baton, base_url}` line; the WebSocket form
+  /// (`fetch_cursor` answers) has none.
+  explicit CursorDecoder(std::size_t steps, bool with_head = true);
   void feed(std::string_view chunk);
   /// After the last chunk: the head and one result (an error when the cursor failed).
   PipelineResponse finish();
-  /// Reads one entry (a line without its newline); for Hrana over WebSocket's fetch_cursor.
+  /// Reads one entry (a line without its newline).
   void entry(std::string_view json);
+  /// Reads a WebSocket `fetch_cursor` response (`{"type":"fetch_cursor","entries":[...],
+  /// "done":bool}`, the `response` object); true when it says the cursor is done.
+  bool fetch_response(std::string_view json);
+  /// Ends the result with `error` (the cursor could not run, or its fetch failed).
+  void fail(HranaError error);
 
  private:
+  friend struct CursorEntryReader;
   void line(std::string_view json);
   std::string pending_{};
   bool head_ = false;

@@ -91,7 +91,7 @@ describe('[ours] the inline path is taken', { skip: REMOTE ? 'local only (E2E_RE
     }
   })
 
-  it('interactive transaction: fast statements settle at once, begin and commit do not', async () => {
+  it('interactive transaction: fast statements settle at once, begin does not; commit on :memory: only', async () => {
     for (const where of DBS) {
       const { adapter, cleanup } = await open('ours', where)
       try {
@@ -101,7 +101,16 @@ describe('[ours] the inline path is taken', { skip: REMOTE ? 'local only (E2E_RE
         assert.deepEqual(await firstThenSecond(() => tx.executeRaw(q(BUMP, ['x']))), [false, true], `${where}: update in a transaction`)
         assert.deepEqual(await firstThenSecond((i) => tx.queryRaw(q(INSERT, [`t${i}`, i]))), [false, true], `${where}: insert in a transaction`)
         assert.equal((await tx.queryRaw(q(POINT, ['x']))).rows[0][2], 2, `${where}: each update ran once`)
-        assert.equal(await settlesAtOnce(tx.commit()), false, `${where}: commit goes to the worker`)
+        // A file's COMMIT fsyncs: the worker's. On :memory: it cannot wait for anything.
+        assert.equal(await settlesAtOnce(tx.commit()), where === 'memory', `${where}: commit inline on :memory: only`)
+        assert.equal((await adapter.queryRaw(q(POINT, ['x']))).rows[0][2], 2, `${where}: committed, seen outside`)
+        // The next transaction starts (the connection was handed back) and rolls back.
+        const tx2 = await adapter.startTransaction()
+        await tx2.executeRaw(q(BUMP, ['x']))
+        assert.equal(await settlesAtOnce(tx2.rollback()), where === 'memory', `${where}: rollback inline on :memory: only`)
+        assert.equal((await adapter.queryRaw(q(POINT, ['x']))).rows[0][2], 2, `${where}: rolled back`)
+        await assert.rejects(tx2.executeRaw(q(BUMP, ['x'])), `${where}: the transaction has ended`)
+        assert.equal((await adapter.queryRaw(q(POINT, ['x']))).rows[0][2], 2, `${where}: nothing ran after the end`)
       } finally {
         await cleanup()
       }

@@ -311,4 +311,32 @@ function createClient(config) {
   return new Client(config)
 }
 
-module.exports = { createClient, LibsqlError, LibsqlBatchError }
+/** The URL's scheme as @libsql/client's expandConfig reads it (`:memory:` and paths are `file`). */
+function schemeOf(url) {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(String(url ?? ''))
+  return m && url !== ':memory:' ? m[1].toLowerCase() : 'file'
+}
+
+/**
+ * createClient of an @libsql/client entry point: `ws` (`@libsql/client/ws`: `libsql:` URLs go
+ * over WebSocket, HTTP and file URLs are refused), `http` (`@libsql/client/http`: `libsql:` goes
+ * over HTTP, WebSocket and file URLs are refused) or `node` (the default entry's).
+ */
+function createClientFor(transport) {
+  return function createClient(config) {
+    if (config === null || typeof config !== 'object') throw new TypeError('Expected client configuration as object, got ' + typeof config)
+    if (transport === 'node') return new Client(config)
+    // As the official entries, at once: a URL of the other transport (or a file) is refused.
+    const [name, schemes] = transport === 'ws' ? ['WebSocket', ['libsql', 'wss', 'ws']] : ['HTTP', ['libsql', 'https', 'http']]
+    const scheme = schemeOf(config.url)
+    if (!schemes.includes(scheme)) {
+      throw new LibsqlError(
+        `The ${name} client supports only ${schemes.map((s) => `"${s}:"`).join(', ')} URLs, got ${JSON.stringify(scheme + ':')}`,
+        'URL_SCHEME_NOT_SUPPORTED',
+      )
+    }
+    return new Client({ ...config, websocket: transport === 'ws' })
+  }
+}
+
+module.exports = { createClient, createClientFor, LibsqlError, LibsqlBatchError }

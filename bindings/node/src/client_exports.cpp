@@ -94,7 +94,9 @@ Napi::Value ClientCheckConfig(const Napi::CallbackInfo& info) {
   try {
     detail::ParsedUrl url = detail::parse_url(config.url, config.tls);
     auto o = Napi::Object::New(info.Env());
-    o.Set("protocol", url.scheme == detail::Scheme::File ? "file" : "http");
+    const bool ws = url.scheme == detail::Scheme::Ws || url.scheme == detail::Scheme::Wss ||
+                    (url.scheme == detail::Scheme::Libsql && config.websocket);
+    o.Set("protocol", url.scheme == detail::Scheme::File ? "file" : ws ? "ws" : "http");
     return o;
   } catch (const Error& e) {
     throw Napi::Error(info.Env(), to_js(info.Env(), e));

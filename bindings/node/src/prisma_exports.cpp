@@ -225,8 +225,15 @@ Napi::Value TxExecuteRaw(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+Napi::Value settled_now(Napi::Env env, const prisma::Result<Done>& now) {
+  if (auto* err = std::get_if<MappedError>(&now)) return settled(env, to_js(env, *err), true);
+  return settled(env, env.Undefined(), false);
+}
+
 Napi::Value TxCommit(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxnHandle>(info[0], "transaction");
+  prisma::Result<Done> now;
+  if (h.txn->commit_inline(now)) return settled_now(info.Env(), now);
   auto [promise, reply] = prisma_call<Done>(info.Env(), done_to_js);
   h.txn->commit(std::move(reply));
   return promise;
@@ -234,6 +241,8 @@ Napi::Value TxCommit(const Napi::CallbackInfo& info) {
 
 Napi::Value TxRollback(const Napi::CallbackInfo& info) {
   auto& h = handle_of<TxnHandle>(info[0], "transaction");
+  prisma::Result<Done> now;
+  if (h.txn->rollback_inline(now)) return settled_now(info.Env(), now);
   auto [promise, reply] = prisma_call<Done>(info.Env(), done_to_js);
   h.txn->rollback(std::move(reply));
   return promise;

@@ -492,6 +492,37 @@ TEST(HranaEncode, CursorBodyCarriesTheBatonAndOneBatch) {
   EXPECT_EQ(a.size(), 1u);
 }
 
+TEST(HranaEncode, StoredSqlGoesBySqlIdAndTheRestAsText) {
+  const hrana::SqlIds ids = {{"SELECT 1", 3}};
+  std::vector<hrana::Step> steps(2);
+  steps[0].stmt = Statement("SELECT 1");
+  steps[1].stmt = Statement("SELECT 2");
+  std::string out;
+  hrana::encode_open_cursor(out, 5, 9, steps, &ids);
+  Parsed p(out);
+  std::string_view type;
+  ASSERT_EQ(p.root()["type"].get_string().get(type), simdjson::SUCCESS);
+  EXPECT_EQ(type, "open_cursor");
+  std::int64_t n = 0;
+  ASSERT_EQ(p.root()["stream_id"].get_int64().get(n), simdjson::SUCCESS);
+  EXPECT_EQ(n, 5);
+  ASSERT_EQ(p.root()["cursor_id"].get_int64().get(n), simdjson::SUCCESS);
+  EXPECT_EQ(n, 9);
+  array a;
+  ASSERT_EQ(p.root()["batch"]["steps"].get_array().get(a), simdjson::SUCCESS);
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(a.at(0)["stmt"]["sql_id"].get_int64().get(n), simdjson::SUCCESS);
+  EXPECT_EQ(n, 3);
+  EXPECT_NE(a.at(0)["stmt"]["sql"].error(), simdjson::SUCCESS) << "never both sql and sql_id";
+  std::string_view sql;
+  ASSERT_EQ(a.at(1)["stmt"]["sql"].get_string().get(sql), simdjson::SUCCESS);
+  EXPECT_EQ(sql, "SELECT 2");
+  std::string exec;
+  hrana::encode_request(exec, hrana::execute(Statement("SELECT 1")), 3, &ids);
+  EXPECT_NE(exec.find(R"("sql_id":3)"), std::string::npos) << exec;
+  EXPECT_EQ(exec.find(R"("sql":)"), std::string::npos) << exec;
+}
+
 // A cursor response as sqld 0.24 sends it (last_insert_rowid a number, replication_index entry).
 const std::string kCursorBody =
     "{\"baton\":\"B2\",\"base_url\":null}\n"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/fast_path.hpp"
+#include "core/url.hpp"
 #include "libsql/client.hpp"
 #include "remote/hrana_ws.hpp"
 #include "remote/remote_engine.hpp"
@@ -23,6 +24,7 @@
 #include "support/expect_error.hpp"
 #include "support/hrana_server.hpp"
 #include "support/sqld.hpp"
+#include "support/tcp_proxy.hpp"
 #include "support/temp_db.hpp"
 
 using libsql::Client;
@@ -186,6 +188,257 @@ TEST_F(SqldWs, AServerKilledMidTransactionIsATypedErrorAndTheClientWorksAfterIts
   EXPECT_EQ(down.kind(), ErrorKind::Network) << down.what();
   sqld_ = std::make_unique<Sqld>(std::vector<std::string>{}, port);
   EXPECT_EQ(db.execute("SELECT 41 + 1").rows.at(0).at(0), Value(std::int64_t{42}));
+}
+
+/// sqld refuses an answer over its response limit (10 MB by default) with RESPONSE_TOO_LARGE.
+/// Over hrana3 such a read runs again through a WebSocket cursor (open_cursor, fetch_cursor,
+/// close_cursor), in or out of a transaction, and gives exactly what the HTTP read gives; over
+/// hrana2 (no cursors) the limit is the answer.
+TEST(SqldWsCursor, AReadOverTheResponseLimitStreamsThroughACursorAndEqualsTheHttpRead) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;  // the default limit: 10 MB
+  const auto timeout = std::chrono::milliseconds(60000);
+  auto http = Client::open({.url = sqld.url(), .timeout = timeout});
+  // ~12 MB of JSON: 6,000 rows of ~2 KB, every value type.
+  http.execute_script(
+      "CREATE TABLE v (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB, n);"
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000) "
+      "INSERT INTO v (i, r, s, b, n) SELECT x * 9007199254740993, x / 7.0, 'row ' || x || ' \"q\" \\ é ' || "
+      "hex(zeroblob(750)), zeroblob(x % 40), NULL FROM c;");
+  const char* query = "SELECT * FROM v ORDER BY id";
+  const auto expected = http.execute(query);  // over HTTP, through v3/cursor
+  ASSERT_EQ(expected.rows.size(), 6000u);
+  auto same = [&](const libsql::ResultSet& rs) {
+    ASSERT_EQ(rs.rows.size(), expected.rows.size());
+    ASSERT_EQ(rs.columns.size(), expected.columns.size());
+    for (std::size_t c = 0; c < rs.columns.size(); ++c) {
+      EXPECT_EQ(rs.columns[c].name, expected.columns[c].name);
+      EXPECT_EQ(rs.columns[c].decltype_, expected.columns[c].decltype_);
+    }
+    EXPECT_TRUE(rs.rows == expected.rows);
+  };
+
+  libsql::detail::WsHranaOptions o = libsql::detail::ws_options_for(libsql::detail::parse_url(ws_url(sqld)));
+  o.request_timeout = timeout;
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client ws = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  // A plain pipeline is refused by the limit (what a cursor-less client gets) ...
+  {
+    auto stream = conn->open_stream();
+    std::promise<libsql::Outcome<libsql::detail::StreamReply>> p;
+    std::vector<libsql::detail::hrana::Request> reqs;
+    reqs.push_back(libsql::detail::hrana::execute({query}));
+    reqs.push_back(libsql::detail::hrana::close());
+    stream->send(std::move(reqs), [&p](libsql::Outcome<libsql::detail::StreamReply> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    ASSERT_TRUE(std::holds_alternative<libsql::detail::StreamReply>(r)) << std::get<Error>(r).what();
+    ASSERT_TRUE(std::get<libsql::detail::StreamReply>(r).results.at(0).error.has_value());
+    EXPECT_EQ(std::get<libsql::detail::StreamReply>(r).results.at(0).error->code, "RESPONSE_TOO_LARGE");
+  }
+  // ... the client reads it through a cursor.
+  same(ws.execute(query));
+  EXPECT_EQ(conn->version(), 3);
+  {
+    auto tx = ws.transaction(TransactionMode::Write);  // the first call carries BEGIN
+    same(tx.execute(query));
+    tx.execute("INSERT INTO v (s) VALUES ('in tx')");  // the stream goes on after the cursor
+    EXPECT_EQ(tx.execute("SELECT count(*) FROM v").rows.at(0).at(0), Value(6001));
+    tx.rollback();
+  }
+  EXPECT_EQ(ws.execute("SELECT count(*) FROM v").rows.at(0).at(0), Value(6000));
+  // A cursor whose statement fails gives the statement's error, and the socket goes on.
+  {
+    auto stream = conn->open_stream();
+    std::promise<libsql::Outcome<libsql::detail::StreamReply>> p;
+    std::vector<libsql::detail::hrana::Step> steps(2);
+    steps[0].stmt = {"SELECT 7"};
+    steps[1].stmt = {"SELECT nope FROM v"};
+    stream->cursor(std::move(steps), [&p](libsql::Outcome<libsql::detail::StreamReply> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    stream->close();
+    ASSERT_TRUE(std::holds_alternative<libsql::detail::StreamReply>(r)) << std::get<Error>(r).what();
+    const auto& result = std::get<libsql::detail::StreamReply>(r).results.at(0);
+    if (result.error) {
+      EXPECT_NE(result.error->message.find("nope"), std::string::npos) << result.error->message;
+    } else {
+      ASSERT_TRUE(result.batch.step_results.at(0).has_value());
+      EXPECT_EQ(result.batch.step_results[0]->rows.at(0).at(0), Value(7));
+      ASSERT_TRUE(result.batch.step_errors.at(1).has_value());
+      EXPECT_NE(result.batch.step_errors[1]->message.find("nope"), std::string::npos) << result.batch.step_errors[1]->message;
+    }
+  }
+  EXPECT_EQ(ws.execute("SELECT 1").rows.at(0).at(0), Value(1));
+
+  // hrana2 has no cursors: the limit is the answer, clearly.
+  o.max_version = 2;
+  auto v2conn = libsql::detail::WsHrana::create(o);
+  Client v2 = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(v2conn, std::chrono::milliseconds(5000)));
+  Error too_large = expect_error([&] { v2.execute(query); });
+  EXPECT_NE(std::string(too_large.what()).find("RESPONSE_TOO_LARGE"), std::string::npos) << too_large.what();
+  EXPECT_EQ(v2conn->version(), 2);
+  EXPECT_EQ(v2.execute("SELECT count(*) FROM v").rows.at(0).at(0), Value(6000));
+}
+
+/// The request deadline over WebSocket is HTTP's: the time since the last byte received on the
+/// socket while a request waits (Config::timeout). Through a proxy in front of sqld: an answer
+/// that trickles in for longer than the timeout, in pieces far closer together than it, arrives
+/// whole (40 pieces 50 ms apart against 1 s); a server that goes silent is a Timeout, and the
+/// next call opens a new socket.
+TEST(SqldWsDeadline, TheTimeoutCountsSilenceNotTheWholeAnswer) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  libsql::test::TcpProxy proxy(sqld.port());
+  auto db = Client::open({.url = "ws://127.0.0.1:" + std::to_string(proxy.port()), .timeout = std::chrono::milliseconds(1000)});
+  EXPECT_EQ(db.execute("SELECT 1").rows.at(0).at(0), Value(1));
+  proxy.trickle(64, std::chrono::milliseconds(50));
+  const auto rs = db.execute("SELECT hex(zeroblob(1200))");  // ~2.5 KB of answer: ~40 pieces
+  EXPECT_EQ(rs.rows.at(0).at(0), Value(std::string(2400, '0')));
+  proxy.trickle(0, std::chrono::milliseconds(0));
+  proxy.stall(true);
+  Error e = expect_error([&] { db.execute("SELECT 2"); });
+  EXPECT_EQ(e.kind(), ErrorKind::Timeout) << e.what();
+  EXPECT_EQ(e.code_name(), "HRANA_WEBSOCKET_ERROR");
+  EXPECT_NE(std::string(e.what()).find("sent nothing"), std::string::npos) << e.what();
+  proxy.stall(false);
+  EXPECT_EQ(db.execute("SELECT 3").rows.at(0).at(0), Value(3));
+  EXPECT_EQ(proxy.accepted(), 2) << "the silent socket was dropped and a new one opened";
+}
+
+/// Socket renewal, as @libsql/client's ws client (after 60 s; 300 ms here): once the socket is
+/// older than the maximum age, new streams go to a new socket, while a transaction opened on
+/// the old one finishes there; the old socket is closed once its last stream closed.
+TEST(SqldWsRenewal, NewStreamsGoToANewSocketAndStreamsInFlightFinishOnTheOld) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  libsql::test::TcpProxy proxy(sqld.port());
+  libsql::detail::WsHranaOptions o =
+      libsql::detail::ws_options_for(libsql::detail::parse_url("ws://127.0.0.1:" + std::to_string(proxy.port())));
+  o.max_socket_age = std::chrono::milliseconds(300);
+  o.request_timeout = std::chrono::milliseconds(10000);
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  db.execute("CREATE TABLE t (a)");
+  auto tx = db.transaction(TransactionMode::Write);
+  tx.execute("INSERT INTO t VALUES (1)");  // a stream on socket n (1, or 2 on a slow machine)
+  const int n = conn->sockets_opened();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // socket n is now older than the maximum
+  // A new stream opens socket n + 1 (on a connector thread: the stream may still go to the old
+  // socket until the new one is ready). The transaction holds the write lock: only a read.
+  EXPECT_EQ(db.execute("SELECT 41 + 1").rows.at(0).at(0), Value(42));
+  for (int i = 0; i < 400 && conn->sockets_opened() == n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  EXPECT_EQ(conn->sockets_opened(), n + 1);
+  EXPECT_EQ(proxy.accepted(), n + 1);
+  EXPECT_EQ(db.execute("SELECT 43").rows.at(0).at(0), Value(43));  // on the new socket
+  // The transaction goes on, and commits, on socket 1.
+  tx.execute("INSERT INTO t VALUES (2)");
+  EXPECT_EQ(tx.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(2));
+  tx.commit();
+  EXPECT_EQ(db.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(2));
+  // The old sockets had no stream left: they were closed (bounded wait for the proxy to see it).
+  for (int i = 0; i < 200 && proxy.open_connections() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  EXPECT_EQ(proxy.open_connections(), 1);
+}
+
+/// The SQL cache, as @libsql/client's ws client: each text is stored on the socket once
+/// (`store_sql`) and then sent by `sql_id`; past the capacity the least recently used text is
+/// dropped (`close_sql`). sqld refuses an unknown `sql_id`, so right answers mean right ids.
+TEST_F(SqldWs, StatementsAreStoredOnceAndSentByIdPastTheCapacityToo) {
+  libsql::detail::WsHranaOptions o = libsql::detail::ws_options_for(libsql::detail::parse_url(ws_url(*sqld_)));
+  o.sql_cache_capacity = 10;
+  o.request_timeout = std::chrono::milliseconds(10000);
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  db.execute("CREATE TABLE t (a)");
+  const int base = conn->sql_stored();
+  for (int i = 0; i < 5; ++i) db.execute({"INSERT INTO t VALUES (?)", {Value(i)}});
+  EXPECT_EQ(conn->sql_stored(), base + 1) << "one text, stored once";
+  // 25 distinct texts through a cache of 10, twice over: evicted ones are stored again.
+  for (int round = 0; round < 2; ++round) {
+    for (int k = 0; k < 25; ++k) {
+      EXPECT_EQ(db.execute({"SELECT ? + " + std::to_string(k), {Value(round)}}).rows.at(0).at(0), Value(k + round));
+    }
+  }
+  EXPECT_EQ(conn->sql_stored(), base + 1 + 50);
+  // Batches and transactions refer to stored texts too.
+  auto results = db.batch({{"INSERT INTO t VALUES (?)", {Value(7)}}, {"SELECT count(*) FROM t"}}, TransactionMode::Write);
+  EXPECT_EQ(results.at(1).rows.at(0).at(0), Value(6));
+  auto tx = db.transaction(TransactionMode::Write);
+  for (int i = 0; i < 3; ++i) tx.execute({"INSERT INTO t VALUES (?)", {Value(100 + i)}});
+  EXPECT_EQ(tx.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(9));
+  tx.commit();
+  EXPECT_EQ(db.execute("SELECT sum(a) FROM t").rows.at(0).at(0), Value(0 + 1 + 2 + 3 + 4 + 7 + 100 + 101 + 102));
+  // A text of 5,000 bytes or more is never stored (sqld's limit): it goes as text.
+  const int before = conn->sql_stored();
+  const std::string long_sql = "SELECT '" + std::string(6000, 'x') + "'";
+  EXPECT_EQ(db.execute(long_sql).rows.at(0).at(0), Value(std::string(6000, 'x')));
+  EXPECT_EQ(conn->sql_stored(), before);
+}
+
+/// Opening a socket does not block the connection's I/O thread: while a renewal's handshake
+/// hangs (the proxy holds the new connection's answer), the old socket serves the transaction
+/// opened on it and new calls too (as the official client, until the new one is ready), and
+/// timers fire; once the handshake completes, new streams go to the new socket.
+TEST(SqldWsConnect, ARenewalWhoseHandshakeHangsBlocksNothing) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  libsql::test::TcpProxy proxy(sqld.port());
+  libsql::detail::WsHranaOptions o =
+      libsql::detail::ws_options_for(libsql::detail::parse_url("ws://127.0.0.1:" + std::to_string(proxy.port())));
+  o.max_socket_age = std::chrono::milliseconds(300);
+  o.request_timeout = std::chrono::milliseconds(20000);
+  o.connect_timeout = std::chrono::milliseconds(20000);
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  db.execute("CREATE TABLE t (a)");
+  auto tx = db.transaction(TransactionMode::Write);
+  tx.execute("INSERT INTO t VALUES (1)");
+  const int n = conn->sockets_opened();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the socket is now older than the maximum
+  proxy.hold_new(true);
+  // A new stream starts the renewal (its handshake hangs) and runs on the old socket meanwhile.
+  EXPECT_EQ(db.execute("SELECT 41 + 1").rows.at(0).at(0), Value(42));
+  tx.execute("INSERT INTO t VALUES (2)");
+  std::promise<void> timer;
+  conn->at(std::chrono::steady_clock::now(), [&timer] { timer.set_value(); });
+  EXPECT_EQ(timer.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  tx.commit();
+  EXPECT_EQ(db.execute("SELECT count(*) FROM t").rows.at(0).at(0), Value(2));
+  EXPECT_EQ(conn->sockets_opened(), n) << "the new socket is not open yet";
+  EXPECT_EQ(proxy.accepted(), n + 1) << "but it is being opened";
+  proxy.hold_new(false);
+  // Bounded: new streams go to the new socket once its handshake is done.
+  for (int i = 0; i < 400 && conn->sockets_opened() == n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  EXPECT_EQ(conn->sockets_opened(), n + 1);
+  EXPECT_EQ(db.execute("SELECT 7").rows.at(0).at(0), Value(7));
+}
+
+/// The first socket's handshake hanging holds the calls that need it, not the I/O thread; a
+/// handshake that fails fails them, typed.
+TEST(SqldWsConnect, CallsWaitForTheFirstSocketAndFailWithItsError) {
+  ASSERT_TRUE(Sqld::available()) << Sqld::binary();
+  Sqld sqld;
+  libsql::test::TcpProxy proxy(sqld.port());
+  proxy.hold_new(true);
+  libsql::detail::WsHranaOptions o =
+      libsql::detail::ws_options_for(libsql::detail::parse_url("ws://127.0.0.1:" + std::to_string(proxy.port())));
+  o.connect_timeout = std::chrono::milliseconds(20000);
+  auto conn = libsql::detail::WsHrana::create(o);
+  Client db = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(conn, std::chrono::milliseconds(5000)));
+  auto call = std::async(std::launch::async, [&db] { return db.execute("SELECT 5"); });
+  std::promise<void> timer;
+  conn->at(std::chrono::steady_clock::now(), [&timer] { timer.set_value(); });
+  EXPECT_EQ(timer.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready) << "timers fire meanwhile";
+  EXPECT_EQ(conn->sockets_opened(), 0);
+  proxy.hold_new(false);
+  EXPECT_EQ(call.get().rows.at(0).at(0), Value(5));
+  // Nobody listening: the waiting call fails with the connect error.
+  libsql::detail::WsHranaOptions none = o;
+  none.port = libsql::test::free_port();
+  auto dead = libsql::detail::WsHrana::create(none);
+  Client nowhere = libsql::detail::FastPath::client(libsql::detail::RemoteEngine::over(dead, std::chrono::milliseconds(5000)));
+  Error e = expect_error([&] { nowhere.execute("SELECT 1"); });
+  EXPECT_EQ(e.kind(), ErrorKind::Network) << e.what();
+  EXPECT_EQ(e.code_name(), "HRANA_WEBSOCKET_ERROR");
 }
 
 TEST(WsServers, AnHttpOnlyServerIsAClearProtocolError) {
