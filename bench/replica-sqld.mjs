@@ -5,7 +5,8 @@
 //     and the longest event-loop stall (the official sync() runs on the JS thread).
 // Usage: node bench/replica-sqld.mjs [--mb 20] [--pages 1000] [--rounds 3] [--no-reads]
 //          [--max-log-size MB]  (sqld's; default 200: a smaller one makes it compact its log into
-//          snapshot files sooner, as a large --mb with --pages does, issue 12)
+//          snapshot files sooner, as a large --mb with --pages does, issue 12; the smallest run
+//          that hit its "snapshot not found" window: --mb 2 --pages 400 --max-log-size 4 --rounds 1)
 // Numbers only; nothing is asserted. The machine may be loaded: read the spread, not one value.
 import fs from 'node:fs'
 import os from 'node:os'
