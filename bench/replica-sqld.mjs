@@ -4,6 +4,9 @@
 //   - reads on the replica while a sync runs: how many 1-row reads complete during the sync,
 //     and the longest event-loop stall (the official sync() runs on the JS thread).
 // Usage: node bench/replica-sqld.mjs [--mb 20] [--pages 1000] [--rounds 3] [--no-reads]
+//          [--max-log-size MB]  (sqld's; default 200: a smaller one makes it compact its log into
+//          snapshot files sooner, as a large --mb with --pages does, issue 12; the smallest run
+//          that hit its "snapshot not found" window: --mb 2 --pages 400 --max-log-size 4 --rounds 1)
 // Numbers only; nothing is asserted. The machine may be loaded: read the spread, not one value.
 import fs from 'node:fs'
 import os from 'node:os'
@@ -21,10 +24,11 @@ const MB = arg('mb', 20)
 const PAGES = arg('pages', 1000)
 const ROUNDS = arg('rounds', 3)
 const NO_READS = process.argv.includes('--no-reads') // time the sync alone
+const MAX_LOG_SIZE = arg('max-log-size', 0)
 const ROW = 1000 // bytes per row: ~4 rows per 4 KiB page
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libsql-bench-replica-'))
-const server = await startSqld()
+const server = await startSqld({ args: MAX_LOG_SIZE > 0 ? ['--max-log-size', String(MAX_LOG_SIZE)] : [] })
 const primary = officialClient({ url: server.url })
 await primary.execute('CREATE TABLE big (id INTEGER PRIMARY KEY, n INTEGER, pad BLOB)')
 const rows = Math.round((MB * 1024 * 1024) / (ROW + 30))

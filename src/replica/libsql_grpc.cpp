@@ -291,6 +291,7 @@ LibsqlGrpcPuller::LibsqlGrpcPuller(const LibsqlGrpcOptions& options, std::shared
   while (!path.empty() && path.back() == '/') path.pop_back();
   base_ += path;
   token_ = url.auth_token ? *url.auth_token : options.auth_token;
+  snapshot_wait_ = options.snapshot_wait;
   namespace_ = namespace_of(url.host);
   if (!http_) {
     http_ = std::make_shared<HttpTransport>(options.http);
@@ -304,6 +305,7 @@ LibsqlGrpcPuller::~LibsqlGrpcPuller() {
 }
 
 void LibsqlGrpcPuller::close() {
+  closed_ = true;
   if (owns_http_ && http_) http_->close();
 }
 
@@ -389,14 +391,48 @@ HelloInfo LibsqlGrpcPuller::hello() {
   return h;
 }
 
+void LibsqlGrpcPuller::pause_before_retry(std::chrono::milliseconds pause) {
+  // In short steps, so that close() does not wait for the whole pause.
+  const auto until = std::chrono::steady_clock::now() + pause;
+  while (std::chrono::steady_clock::now() < until) {
+    if (closed_) throw make_error(ErrorKind::Misuse, "CLIENT_CLOSED", "the replica was closed during its sync");
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
+  }
+}
+
 PullResult LibsqlGrpcPuller::snapshot(std::uint64_t next_offset) {
-  std::string body;
-  grpc_web::Reply reply = call("Snapshot", offset_message(next_offset), body);
-  check_status(reply, "Snapshot", " [" + base_ + "]", token_);
-  std::vector<LibsqlFrame> frames;
-  frames.reserve(reply.messages.size());
-  for (std::string_view m : reply.messages) frames.push_back(decode_frame_message(m));
-  return snapshot_unit(frames);
+  // sqld compacts its log on the commit that makes it too large: it swaps in an empty log that
+  // starts after the last frame (so BatchLogEntries answers NEED_SNAPSHOT for every earlier
+  // offset at once) and writes the snapshot file of the old log in the background. Until that
+  // file is there, Snapshot answers UNAVAILABLE "snapshot not found" for those offsets: the
+  // frames exist only in the file being compacted, so the only way on is to ask again.
+  const auto deadline = std::chrono::steady_clock::now() + snapshot_wait_;
+  auto pause = std::chrono::milliseconds(100);
+  for (;;) {
+    std::string body;
+    grpc_web::Reply reply = call("Snapshot", offset_message(next_offset), body);
+    const bool not_ready = reply.status == grpc_web::kUnavailable && reply.message == "snapshot not found";
+    if (not_ready) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        throw make_error(ErrorKind::Protocol, "SERVER_ERROR",
+                         "the primary compacted its replication log, and its snapshot from frame " +
+                             std::to_string(next_offset) + " was still not ready after " +
+                             std::to_string(snapshot_wait_.count()) + " ms (\"snapshot not found\"); " +
+                             "retry the sync [" + base_ + "]");
+      }
+      pause_before_retry(std::min<std::chrono::milliseconds>(
+          pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) + std::chrono::milliseconds(1)));
+      pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+      continue;
+    }
+    check_status(reply, "Snapshot", " [" + base_ + "]", token_);
+    std::vector<LibsqlFrame> frames;
+    frames.reserve(reply.messages.size());
+    for (std::string_view m : reply.messages) frames.push_back(decode_frame_message(m));
+    return snapshot_unit(frames);
+  }
 }
 
 void LibsqlGrpcPuller::pull(const ReplicaPosition& from, const std::function<void(PullResult&)>& apply) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,6 +28,7 @@ namespace grpc_web {
 inline constexpr int kOk = 0;
 inline constexpr int kPermissionDenied = 7;
 inline constexpr int kFailedPrecondition = 9;
+inline constexpr int kUnavailable = 14;
 inline constexpr int kUnauthenticated = 16;
 
 /// One gRPC message as a gRPC-web request body: flag 0, 4-byte big-endian length, message.
@@ -108,6 +111,10 @@ struct LibsqlGrpcOptions {
   std::string sync_url{};     ///< libsql://, https://, http:// (may carry ?authToken=)
   std::string auth_token{};   ///< sent as `x-authorization: Bearer`; the URL's authToken wins
   HttpOptions http{};         ///< used only when the puller creates its own transport
+  /// How long a Snapshot answered UNAVAILABLE "snapshot not found" is asked again: sqld swaps
+  /// in an empty log at once when it compacts, but writes the snapshot of the old one in the
+  /// background (seconds per 100 MB), and until then it has no snapshot for those frames.
+  std::chrono::milliseconds snapshot_wait{std::chrono::minutes(2)};
 };
 
 /// The gRPC-web replication client. pull() runs on one thread at a time (the sync thread).
@@ -124,8 +131,11 @@ class LibsqlGrpcPuller final : public ReplicaPuller {
 
   [[nodiscard]] std::string_view protocol() const noexcept override { return kProtocolLibsqlGrpc; }
   /// Handshake, then BatchLogEntries from `from` + 1 until the Hello's replication index;
-  /// NEED_SNAPSHOT → Snapshot; NO_HELLO → handshake again; a log_id other than `from`'s →
-  /// one replace_base unit with the whole new database. Always delivers at least one unit
+  /// NEED_SNAPSHOT → Snapshot from the committed frame + 1 (0 for a new replica), applied as
+  /// one unit, then on from that snapshot's last frame (sqld keeps one snapshot file per
+  /// compaction, so a far-behind replica goes through several); a snapshot sqld is still
+  /// writing ("snapshot not found") is asked again until `snapshot_wait`; NO_HELLO → handshake
+  /// again; a log_id other than `from`'s → one replace_base unit with the whole new database. Always delivers at least one unit
   /// (an empty one when nothing changed), so the caller learns the log_id.
   void pull(const ReplicaPosition& from, const std::function<void(PullResult&)>& apply) override;
   void close() override;
@@ -140,12 +150,15 @@ class LibsqlGrpcPuller final : public ReplicaPuller {
   void follow(HelloInfo hello, std::optional<std::uint64_t> committed,
               const std::function<void(PullResult&)>& apply);
   PullResult snapshot(std::uint64_t next_offset);
+  void pause_before_retry(std::chrono::milliseconds pause);
 
   std::string base_;    // scheme://host[:port]/path, no trailing slash
   std::string token_;
   std::string namespace_;
   std::string session_token_;
   bool owns_http_ = false;
+  std::chrono::milliseconds snapshot_wait_{};
+  std::atomic<bool> closed_{false};
   std::shared_ptr<HttpTransport> http_;
 };
 

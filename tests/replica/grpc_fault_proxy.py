@@ -11,6 +11,9 @@ Control (answered by the proxy itself, never forwarded):
     truncate    send the answer with its body cut in half (Content-Length says so)
     bad_status  replace the trailer with grpc-status 13 (INTERNAL)
     no_trailer  drop the trailer frame
+    snapshot_not_found  (with &n=N) the next N Snapshot calls answer, without being forwarded,
+                what sqld answers while it still writes the snapshot of a log it just
+                compacted (trailers-only grpc-status 14 "snapshot not found"); then none
   GET /_stats           JSON: calls per gRPC method
 Everything else (Hrana, /info, ...) is forwarded as is.
 """
@@ -22,7 +25,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-STATE = {"upstream": int(sys.argv[2]), "mode": "none", "stats": {}}
+STATE = {"upstream": int(sys.argv[2]), "mode": "none", "left": 0, "stats": {}}
 LOCK = threading.Lock()
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
@@ -68,6 +71,7 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["upstream"] = int(q["port"][0])
             elif url.path == "/_fault":
                 STATE["mode"] = q["mode"][0]
+                STATE["left"] = int(q.get("n", ["0"])[0])
             body = json.dumps(STATE["stats"] if url.path == "/_stats" else {"ok": True}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -86,6 +90,21 @@ class Handler(BaseHTTPRequestHandler):
             if grpc:
                 method = url.path.rsplit("/", 1)[-1]
                 STATE["stats"][method] = STATE["stats"].get(method, 0) + 1
+                if mode == "snapshot_not_found":
+                    if method != "Snapshot" or STATE["left"] <= 0:
+                        mode = "none"
+                    else:
+                        STATE["left"] -= 1
+                        if STATE["left"] == 0:
+                            STATE["mode"] = "none"
+        if mode == "snapshot_not_found":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/grpc-web+proto")
+            self.send_header("grpc-status", "14")
+            self.send_header("grpc-message", "snapshot%20not%20found")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if mode == "down":
             self.close_connection = True
             self.connection.shutdown(2)
