@@ -280,16 +280,7 @@ PullResult snapshot_unit(const std::vector<LibsqlFrame>& frames) {
 LibsqlGrpcPuller::LibsqlGrpcPuller(const LibsqlGrpcOptions& options, std::shared_ptr<HttpTransport> http)
     : http_(std::move(http)) {
   ParsedUrl url = parse_url(options.sync_url);
-  if (url.scheme == Scheme::File || url.memory) {
-    throw make_error(ErrorKind::Misuse, "URL_SCHEME_NOT_SUPPORTED",
-                     "the sync URL must be a remote URL (libsql:, https: or http:)");
-  }
-  base_ = url.tls ? "https://" : "http://";
-  base_ += url.host;
-  if (url.port) base_ += ":" + std::to_string(*url.port);
-  std::string path = url.path;
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  base_ += path;
+  base_ = sync_base_url(url);
   token_ = url.auth_token ? *url.auth_token : options.auth_token;
   snapshot_wait_ = options.snapshot_wait;
   namespace_ = namespace_of(url.host);

@@ -3,7 +3,26 @@
 #include <map>
 #include <utility>
 
+#include "core/error_codes.hpp"
+
 namespace libsql::detail {
+
+void require_remote_sync_url(const ParsedUrl& sync_url) {
+  if (sync_url.scheme == Scheme::File || sync_url.memory) {
+    throw make_error(ErrorKind::Misuse, "URL_SCHEME_NOT_SUPPORTED",
+                     "the sync URL must be a remote URL (libsql:, https: or http:)");
+  }
+}
+
+std::string sync_base_url(const ParsedUrl& sync_url) {
+  require_remote_sync_url(sync_url);
+  std::string base = sync_url.tls ? "https://" : "http://";
+  base += sync_url.host;
+  if (sync_url.port) base += ":" + std::to_string(*sync_url.port);
+  std::string path = sync_url.path;
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return base + path;
+}
 
 void merge_unit(PullResult& into, PullResult&& unit) {
   if (unit.pages.empty() && unit.frames == 0 && !unit.replace_base) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/url.hpp"
 #include "replica/page_image.hpp"
 
 // The seam between the replica engine and the sync protocols (docs/sync.md, "The puller
@@ -37,6 +38,14 @@ class ReplicaPuller {
   /// Fails pulls in flight with CLIENT_CLOSED. Idempotent.
   virtual void close() = 0;
 };
+
+/// Throws URL_SCHEME_NOT_SUPPORTED unless `sync_url` names a remote server.
+void require_remote_sync_url(const ParsedUrl& sync_url);
+
+/// The HTTP base every puller appends its routes to: http(s)://host[:port][/path], with the
+/// path's trailing slashes dropped (the official clients would send "//route", a 404).
+/// Throws as require_remote_sync_url.
+std::string sync_base_url(const ParsedUrl& sync_url);
 
 /// Folds `unit` into `into` as if both had been applied in turn (pages deduplicated, the
 /// last wins; the unit's size, revision, log_id; frames added). A bootstrap collects the

@@ -122,16 +122,7 @@ std::uint32_t decode_info(std::string_view body) {
 TursoCloudHttpPuller::TursoCloudHttpPuller(const TursoCloudHttpOptions& options, std::shared_ptr<HttpTransport> http)
     : frames_per_unit_(options.frames_per_unit == 0 ? 1 : options.frames_per_unit), http_(std::move(http)) {
   ParsedUrl url = parse_url(options.sync_url);
-  if (url.scheme == Scheme::File || url.memory) {
-    throw make_error(ErrorKind::Misuse, "URL_SCHEME_NOT_SUPPORTED",
-                     "the sync URL must be a remote URL (libsql:, https: or http:)");
-  }
-  base_ = url.tls ? "https://" : "http://";
-  base_ += url.host;
-  if (url.port) base_ += ":" + std::to_string(*url.port);
-  std::string path = url.path;
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  base_ += path;
+  base_ = sync_base_url(url);
   token_ = url.auth_token ? *url.auth_token : options.auth_token;
   remote_encryption_key_ = options.remote_encryption_key;
   if (!http_) {

@@ -137,12 +137,6 @@ std::string strip_trailing_slashes(std::string path) {
   return path;
 }
 
-void require_remote(const ParsedUrl& url) {
-  if (url.scheme == Scheme::File || url.memory) {
-    throw make_error(ErrorKind::Misuse, "URL_SCHEME_NOT_SUPPORTED",
-                     "the sync URL must be a remote URL (libsql:, https: or http:)");
-  }
-}
 
 }  // namespace
 
@@ -330,18 +324,14 @@ PullResult decode_pull_response(std::string_view body) {
 }
 
 std::string pull_updates_url(const ParsedUrl& url) {
-  require_remote(url);
-  std::string base = url.tls ? "https://" : "http://";
-  base += url.host;
-  if (url.port) base += ":" + std::to_string(*url.port);
   // The reference client appends "/pull-updates" to the URL as given (a trailing slash gives
-  // it "//pull-updates", a 404 on tursodb); we drop trailing slashes first.
-  return base + strip_trailing_slashes(url.path) + "/pull-updates";
+  // it "//pull-updates", a 404 on tursodb); sync_base_url drops trailing slashes first.
+  return sync_base_url(url) + "/pull-updates";
 }
 
 std::string sync_url_identity(std::string_view sync_url) {
   ParsedUrl url = parse_url(sync_url);
-  require_remote(url);
+  require_remote_sync_url(url);
   std::string host = url.host;
   for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string out = url.tls ? "https://" : "http://";

@@ -18,6 +18,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { startSqld, SQLD_BINARY } from '../sqld.mjs'
+import { loadPrismaModule } from '../e2e/adapters.mjs'
 
 const require = createRequire(import.meta.url)
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -160,10 +161,10 @@ function tlsFront(dir, port) {
 }
 
 /** Runs `script` (an ES module body; `url` is the client's URL) in a fresh node with SSL_CERT_FILE=`ca`. */
-function runClient(ca, url, script) {
+function runClient(ca, url, script, extraEnv = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, SSL_CERT_FILE: ca, SSL_CERT_DIR: '', CLIENT_URL: url },
+      env: { ...process.env, SSL_CERT_FILE: ca, SSL_CERT_DIR: '', CLIENT_URL: url, ...extraEnv },
       cwd: root, // where node_modules/libsql-cpp resolves
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -208,6 +209,54 @@ await c.close()
 console.log(JSON.stringify(out))
 `
 
+// Drops every table, so each Prisma case starts from an empty database on the shared sqld.
+const dropAllScript = `
+import { createClient } from 'libsql-cpp/client'
+const c = createClient({ url: process.env.CLIENT_URL })
+const out = {}
+try {
+  const tables = (await c.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).rows.map((r) => r.name)
+  // One stream, outside a transaction, so that the PRAGMA holds for the DROPs.
+  await c.executeMultiple(['PRAGMA foreign_keys = OFF', ...tables.map((t) => 'DROP TABLE IF EXISTS "' + t + '"')].join('; '))
+} catch (e) {
+  out.error = { code: e.code, message: e.message }
+}
+c.close()
+console.log(JSON.stringify(out))
+`
+
+// Prisma 7 (the generated e2e client) through PrismaLibSql over the same TLS front: the schema, a
+// nested create, P2002, an interactive transaction that commits and one that rolls back.
+const prismaScript = `
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import { createClient, PrismaLibSql } from 'libsql-cpp'
+const { PrismaClient } = createRequire(import.meta.url)(process.env.PRISMA_CLIENT)
+const out = {}
+const setup = createClient({ url: process.env.CLIENT_URL })
+const prisma = new PrismaClient({ adapter: new PrismaLibSql({ url: process.env.CLIENT_URL }) })
+try {
+  await setup.executeMultiple(fs.readFileSync(process.env.MIGRATION_SQL, 'utf8'))
+  const ada = await prisma.user.create({ data: { email: 'ada@x.io', posts: { create: [{ title: 'p1' }, { title: 'p2' }] } }, include: { posts: true } })
+  out.posts = ada.posts.length
+  out.duplicate = await prisma.user.create({ data: { email: 'ada@x.io' } }).then(() => 'created', (e) => e.code)
+  await prisma.$transaction(async (tx) => {
+    const u = await tx.user.findUniqueOrThrow({ where: { email: 'ada@x.io' } })
+    await tx.user.update({ where: { id: u.id }, data: { name: 'Ada' } })
+  })
+  out.rolledBack = await prisma.$transaction(async (tx) => {
+    await tx.user.create({ data: { email: 'gone@x.io' } })
+    throw new Error('roll back')
+  }).then(() => 'committed', (e) => e.message)
+  out.users = (await prisma.user.findMany({ orderBy: { id: 'asc' } })).map((u) => [u.email, u.name])
+} catch (e) {
+  out.error = { code: e.code, message: e.message }
+}
+await prisma.$disconnect()
+setup.close()
+console.log(JSON.stringify(out))
+`
+
 describe('TLS (wss:// and https://) through a TLS front for sqld', { skip: noSqld }, () => {
   let dir
   let server
@@ -237,6 +286,22 @@ describe('TLS (wss:// and https://) through a TLS front for sqld', { skip: noSql
       assert.equal(out.protocol, scheme === 'wss' ? 'ws' : 'http')
       assert.deepEqual(out.rows, [1, 2], 'the rolled back insert is not there')
       assert.deepEqual(out.batch, [1, 2])
+    })
+
+    it(`${scheme}:// end to end with Prisma 7 through PrismaLibSql`, async () => {
+      const prismaClient = path.join(root, 'tests', 'e2e', 'generated', 'client', 'index.js')
+      loadPrismaModule() // generates the client when it is missing
+      // A fresh database per scheme: the front forwards to one sqld, so each case drops what
+      // the other made first.
+      const env = { PRISMA_CLIENT: prismaClient, MIGRATION_SQL: path.join(root, 'tests', 'e2e', 'migration.sql') }
+      const reset = await runClient(ca, `${scheme}://localhost:${port}`, dropAllScript, env)
+      assert.equal(reset.error, undefined, JSON.stringify(reset.error))
+      const out = await runClient(ca, `${scheme}://localhost:${port}`, prismaScript, env)
+      assert.equal(out.error, undefined, JSON.stringify(out.error))
+      assert.equal(out.posts, 2)
+      assert.equal(out.duplicate, 'P2002')
+      assert.equal(out.rolledBack, 'roll back')
+      assert.deepEqual(out.users, [['ada@x.io', 'Ada']], 'the committed update is there, the rolled-back user is not')
     })
 
     it(`${scheme}:// to a name the certificate does not carry, or with an untrusted CA, fails typed`, async () => {
