@@ -1,6 +1,7 @@
 #pragma once
 
 #include <curl/curl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,31 +17,36 @@ namespace libsql::test {
 class HranaServer {
  public:
   explicit HranaServer(const std::string& db = ":memory:", std::vector<std::string> extra = {}) {
+    // Everything the child needs is built before fork(): the test process has client threads,
+    // and a child that allocates after fork() can deadlock on a lock one of them held.
+    std::vector<std::string> args = {"python3", LIBSQL_HRANA_SERVER, "--db", db, "--port", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe failed");
     int in[2];
     if (pipe(in) != 0) throw std::runtime_error("pipe failed");
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
+    if (pid_ == 0) {  // only async-signal-safe calls from here to exec
       dup2(out[1], STDOUT_FILENO);
       dup2(in[0], STDIN_FILENO);  // the server exits when this pipe closes (we die)
       close(out[0]);
       close(out[1]);
       close(in[0]);
       close(in[1]);
-      std::vector<std::string> args = {"python3", LIBSQL_HRANA_SERVER, "--db", db, "--port", "0"};
-      args.insert(args.end(), extra.begin(), extra.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
       execvp("python3", argv.data());
       _exit(127);
     }
     close(out[1]);
     close(in[0]);
     stdin_ = in[1];
-    FILE* f = fdopen(out[0], "r");
+    // The first line is "LISTENING <port>"; a server that says nothing within a minute failed.
+    pollfd pfd{.fd = out[0], .events = POLLIN, .revents = 0};
+    FILE* f = poll(&pfd, 1, 60'000) == 1 ? fdopen(out[0], "r") : nullptr;
+    if (f == nullptr) close(out[0]);
     char line[128] = {};
     if (f == nullptr || std::fgets(line, sizeof line, f) == nullptr ||
         std::sscanf(line, "LISTENING %d", &port_) != 1) {
@@ -68,9 +74,18 @@ class HranaServer {
 
   void stop() {
     if (pid_ > 0) {
+      // SIGTERM lets the server close its streams; one that has not exited after 10 s is killed.
       kill(pid_, SIGTERM);
       int status = 0;
-      waitpid(pid_, &status, 0);
+      bool gone = false;
+      for (int i = 0; i < 1000 && !gone; ++i) {
+        gone = waitpid(pid_, &status, WNOHANG) == pid_;
+        if (!gone) usleep(10'000);
+      }
+      if (!gone) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+      }
       pid_ = -1;
     }
     if (stdin_ >= 0) {
