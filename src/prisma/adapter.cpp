@@ -84,9 +84,11 @@ void run_query(Target target, Query&& query, TimestampFormat format, Finish fini
 /// our own writer out of the file, so it is not applied (the official adapter does not get it
 /// either); the CLI's `migrate deploy` takes its own lock.
 bool is_exclusive_locking_pragma(std::string_view sql) {
+  constexpr std::string_view kLongest = "pragmamain.locking_mode=exclusive";
   std::string norm;
   for (char c : sql) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';') continue;
+    if (norm.size() == kLongest.size()) return false;  // longer than either form (a createMany is ~100 KB)
     norm.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   return norm == "pragmalocking_mode=exclusive" || norm == "pragmamain.locking_mode=exclusive";

@@ -183,16 +183,37 @@ std::string to_js_iso_string(std::int64_t ms) {
   const auto second = static_cast<int>(rem / 1'000 % 60);
   const auto millis = static_cast<int>(rem % 1'000);
 
-  char year_text[24];
+  // Written by hand: this runs once per date argument (thousands in a createMany).
+  std::string out;
+  out.reserve(32);
+  auto digits = [&out](std::int64_t v, int width) {
+    char buf[20];
+    int n = 0;
+    do {
+      buf[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v > 0 || n < width);
+    while (n > 0) out.push_back(buf[--n]);
+  };
   if (c.year >= 0 && c.year <= 9999) {
-    std::snprintf(year_text, sizeof year_text, "%04lld", static_cast<long long>(c.year));
+    digits(c.year, 4);
   } else {
-    std::snprintf(year_text, sizeof year_text, "%c%06lld", c.year < 0 ? '-' : '+',
-                  static_cast<long long>(c.year < 0 ? -c.year : c.year));
+    out.push_back(c.year < 0 ? '-' : '+');
+    digits(c.year < 0 ? -c.year : c.year, 6);
   }
-  char out[64];
-  std::snprintf(out, sizeof out, "%s-%02d-%02dT%02d:%02d:%02d.%03dZ", year_text, c.month, c.day,
-                hour, minute, second, millis);
+  out.push_back('-');
+  digits(c.month, 2);
+  out.push_back('-');
+  digits(c.day, 2);
+  out.push_back('T');
+  digits(hour, 2);
+  out.push_back(':');
+  digits(minute, 2);
+  out.push_back(':');
+  digits(second, 2);
+  out.push_back('.');
+  digits(millis, 3);
+  out.push_back('Z');
   return out;
 }
 

@@ -261,6 +261,31 @@ for (const { kind, skip } of kinds) {
       })
     })
 
+    it('reads the type of every argument of a long list (createMany sends thousands)', async () => {
+      // Ours hands the argTypes to the addon packed, one byte per argument: each position must
+      // keep its own type. 3,000 arguments alternating datetime / bigint / unknown.
+      await withAdapter(kind, async (adapter) => {
+        const n = 3000
+        const args = []
+        const types = []
+        for (let i = 0; i < n; i++) {
+          const t = ['datetime', 'bigint', 'unknown'][i % 3]
+          types.push(t)
+          args.push(t === 'datetime' ? new Date(Date.UTC(2024, 0, 1 + (i % 28))) : t === 'bigint' ? String(9007199254740993n + BigInt(i)) : `u${i}`)
+        }
+        await adapter.executeRaw(q('CREATE TABLE many (v)'))
+        const values = Array.from({ length: n }, () => '(?)').join(', ')
+        assert.equal(await adapter.executeRaw(q(`INSERT INTO many (v) VALUES ${values}`, args, types)), n)
+        const rows = (await adapter.queryRaw(q('SELECT typeof(v), CAST(v AS TEXT) FROM many ORDER BY rowid'))).rows
+        assert.equal(rows.length, n)
+        for (let i = 0; i < n; i++) {
+          const want = types[i] === 'datetime' ? ['text', args[i].toISOString().replace('Z', '+00:00')]
+            : types[i] === 'bigint' ? ['integer', args[i]] : ['text', args[i]]
+          assert.deepEqual(rows[i], want, `argument ${i} (${types[i]})`)
+        }
+      })
+    })
+
     it("formats dates as epoch milliseconds with timestampFormat 'unixepoch-ms'", async () => {
       await withAdapter(kind, async (adapter) => {
         const ms = 1704164645678

@@ -3,7 +3,7 @@
 // no classification happens here; the C++ prisma layer has decided rows, column types and
 // errors, and the addon rejects with Prisma's DriverAdapterError itself.
 const { DriverAdapterError } = require('@prisma/driver-adapter-utils')
-const { native, call } = require('./native.js')
+const { native, call, argTypeCodes } = require('./native.js')
 
 native.setErrorClass(DriverAdapterError)
 
@@ -18,10 +18,10 @@ class LibSqlCppTransaction {
     this.#tx = tx
   }
   queryRaw(query) {
-    return call(native.txQueryRaw, this.#tx, query?.sql, query?.args, query?.argTypes)
+    return call(native.txQueryRaw, this.#tx, query?.sql, query?.args, argTypeCodes(query?.argTypes))
   }
   executeRaw(query) {
-    return call(native.txExecuteRaw, this.#tx, query?.sql, query?.args, query?.argTypes)
+    return call(native.txExecuteRaw, this.#tx, query?.sql, query?.args, argTypeCodes(query?.argTypes))
   }
   commit() {
     return call(native.txCommit, this.#tx)
@@ -48,10 +48,10 @@ class PrismaLibSqlCppAdapter {
     this.#db = db
   }
   queryRaw(query) {
-    return call(native.queryRaw, this.#db, query?.sql, query?.args, query?.argTypes)
+    return call(native.queryRaw, this.#db, query?.sql, query?.args, argTypeCodes(query?.argTypes))
   }
   executeRaw(query) {
-    return call(native.executeRaw, this.#db, query?.sql, query?.args, query?.argTypes)
+    return call(native.executeRaw, this.#db, query?.sql, query?.args, argTypeCodes(query?.argTypes))
   }
   executeScript(script) {
     return call(native.executeScript, this.#db, script)

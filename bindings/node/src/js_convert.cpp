@@ -12,6 +12,17 @@
 namespace libsql::node {
 namespace {
 
+std::string utf8_of(const Napi::Value& v) {
+  // One call for the usual short string; a longer one is measured, then copied.
+  char small[256];
+  std::size_t length = 0;
+  napi_status status = napi_get_value_string_utf8(v.Env(), v, small, sizeof small, &length);
+  NAPI_THROW_IF_FAILED(v.Env(), status, std::string());
+  // A truncated copy ends at a character boundary, at most 4 bytes short of the buffer.
+  if (length + 4 < sizeof small - 1) return std::string(small, length);
+  return v.As<Napi::String>().Utf8Value();
+}
+
 std::optional<std::string> optional_string(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return std::nullopt;
@@ -102,7 +113,7 @@ prisma::JsArg decode_arg(const Napi::Value& v) {
     case napi_null: return std::monostate{};
     case napi_boolean: return v.As<Napi::Boolean>().Value();
     case napi_number: return v.As<Napi::Number>().DoubleValue();
-    case napi_string: return v.As<Napi::String>().Utf8Value();
+    case napi_string: return utf8_of(v);
     case napi_bigint: return prisma::JsBigInt{v.ToString().Utf8Value()};
     case napi_object:
       if (v.IsDate()) return prisma::JsDate{v.As<Napi::Date>().ValueOf()};
@@ -127,7 +138,20 @@ prisma::Query decode_query(const Napi::CallbackInfo& info, std::size_t first) {
   } else if (!info[first + 1].IsUndefined() && !info[first + 1].IsNull()) {
     throw Napi::TypeError::New(info.Env(), "query.args must be an array");
   }
-  if (info[first + 2].IsArray()) {
+  if (info[first + 2].IsTypedArray()) {
+    // The packed form (native.js argTypeCodes): one ScalarType code per argument.
+    auto codes = info[first + 2].As<Napi::TypedArray>();
+    if (codes.TypedArrayType() != napi_uint8_array) {
+      throw Napi::TypeError::New(info.Env(), "query.argTypes must be an array or a Uint8Array");
+    }
+    const auto* p = static_cast<const std::uint8_t*>(codes.ArrayBuffer().Data()) + codes.ByteOffset();
+    const std::size_t n = codes.ByteLength();
+    q.arg_types.reserve(n);
+    constexpr auto kLast = static_cast<std::uint8_t>(prisma::ScalarType::Unknown);
+    for (std::size_t i = 0; i < n; ++i) {
+      q.arg_types.push_back(static_cast<prisma::ScalarType>(p[i] <= kLast ? p[i] : kLast));
+    }
+  } else if (info[first + 2].IsArray()) {
     auto types = info[first + 2].As<Napi::Array>();
     const uint32_t n = types.Length();
     q.arg_types.reserve(n);
@@ -170,7 +194,7 @@ Value decode_value(const Napi::Value& v, IntMode int_mode, bool remote) {
       if (int_mode == IntMode::String) return std::string(b ? "1" : "0");
       return b ? 1.0 : 0.0;
     }
-    case napi_string: return v.As<Napi::String>().Utf8Value();
+    case napi_string: return utf8_of(v);
     case napi_object:
       if (v.IsDate()) return v.As<Napi::Date>().ValueOf();
       if (v.IsTypedArray() || v.IsArrayBuffer() || v.IsDataView()) return bytes_of(v);

@@ -273,6 +273,12 @@ void export_prisma(Napi::Env env, Napi::Object exports) {
   add("txExecuteRaw", TxExecuteRaw);
   add("txCommit", TxCommit);
   add("txRollback", TxRollback);
+  // The codes decode_query reads from a Uint8Array of argument types (native.js packs them).
+  auto codes = Napi::Object::New(env);
+  for (int t = 0; t <= static_cast<int>(prisma::ScalarType::Unknown); ++t) {
+    codes.Set(std::string(prisma::to_string(static_cast<prisma::ScalarType>(t))), t);
+  }
+  exports.Set("scalarTypeCodes", codes);
 }
 
 }  // namespace libsql::node
