@@ -69,18 +69,21 @@ native.setLibsqlErrorClass(LibsqlError)
 
 // Prisma's argTypes ({scalarType, ...} per argument) as one byte per argument: the addon reads
 // them in one call instead of a property lookup per argument (createMany sends thousands).
+// One buffer is reused: the addon copies the codes before the call returns, and a buffer made
+// per call would cost V8 an allocation of its backing store when the addon reads it.
 const scalarTypeCodes = new Map(Object.entries(native.scalarTypeCodes))
 const unknownType = scalarTypeCodes.get('unknown')
+let typeCodes = new Uint8Array(1024)
 function argTypeCodes(argTypes) {
   if (!Array.isArray(argTypes) || argTypes.length === 0) return argTypes
   const n = argTypes.length
-  const codes = new Uint8Array(n)
+  if (n > typeCodes.length) typeCodes = new Uint8Array(Math.max(n, 2 * typeCodes.length))
   for (let i = 0; i < n; i++) {
     const t = argTypes[i]
     const code = t !== null && (typeof t === 'object' || typeof t === 'function') ? scalarTypeCodes.get(t.scalarType) : undefined
-    codes[i] = code === undefined ? unknownType : code
+    typeCodes[i] = code === undefined ? unknownType : code
   }
-  return codes
+  return typeCodes.subarray(0, n)
 }
 
 /** Calls the addon; an argument it refuses (a TypeError) becomes a rejection, as from an async method. */
