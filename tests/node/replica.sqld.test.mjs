@@ -56,7 +56,7 @@ describe('[ours vs official] embedded replica of sqld (gRPC-web)', { skip }, () 
       const [a, b, p] = [await dump(ours), await dump(official), await dump(primary)]
       assert.deepEqual(a, b, `${what}: ours = official`)
       assert.deepEqual(a, p, `${what}: ours = primary`)
-      assert.equal((await ours.execute('PRAGMA integrity_check')).rows[0][0], 'ok', what)
+      assert.equal((await ours.execute('SELECT * FROM pragma_integrity_check')).rows[0][0], 'ok', what)
     }
     try {
       await check('bootstrap')
@@ -97,7 +97,7 @@ describe('[ours vs official] embedded replica of sqld (gRPC-web)', { skip }, () 
       const s = await ours.sync()
       assert.ok(s.frames_synced > 0)
       assert.deepEqual(await dump(ours), await dump(primary), 'after a sync')
-      assert.equal((await ours.execute('PRAGMA integrity_check')).rows[0][0], 'ok')
+      assert.equal((await ours.execute('SELECT * FROM pragma_integrity_check')).rows[0][0], 'ok')
       noPlaintext('after a sync')
     } finally {
       await ours.close() // resolves once the file and its replica lock are released

@@ -153,7 +153,7 @@ class SqldReplica : public testing::Test {
   libsql::detail::ReplicaMeta meta() { return *libsql::detail::read_replica_meta(replica_.path()); }
   void expect_same(Client& ours, Client& truth) {
     EXPECT_EQ(dump(ours), dump(truth));
-    EXPECT_EQ(std::get<std::string>(ours.execute("PRAGMA integrity_check").rows.at(0).at(0)), "ok");
+    EXPECT_EQ(std::get<std::string>(ours.execute("SELECT * FROM pragma_integrity_check").rows.at(0).at(0)), "ok");
   }
 
   std::unique_ptr<Sqld> sqld_;
@@ -300,7 +300,7 @@ TEST_F(SqldReplica, FaultsFailTheSyncTypedAndTheNextSyncSucceeds) {
       }
     }
     EXPECT_EQ(count(r, "f"), n - 1) << "the replica stays readable at its last state";
-    EXPECT_EQ(std::get<std::string>(r.execute("PRAGMA integrity_check").rows.at(0).at(0)), "ok");
+    EXPECT_EQ(std::get<std::string>(r.execute("SELECT * FROM pragma_integrity_check").rows.at(0).at(0)), "ok");
     proxy.fault("none");
     r.sync();
     EXPECT_EQ(count(r, "f"), n);
@@ -453,7 +453,7 @@ TEST(SqldReplicaSnapshot, ACompactedLogIsPulledThroughSnapshot) {
   EXPECT_GE(proxy.calls("Snapshot"), 1) << "NEED_SNAPSHOT should have led to a Snapshot call";
   EXPECT_EQ(count(r, "c"), 39);
   EXPECT_EQ(dump(r), dump(p));
-  EXPECT_EQ(std::get<std::string>(r.execute("PRAGMA integrity_check").rows.at(0).at(0)), "ok");
+  EXPECT_EQ(std::get<std::string>(r.execute("SELECT * FROM pragma_integrity_check").rows.at(0).at(0)), "ok");
   // A new replica bootstraps from the snapshot as well.
   libsql::test::TempDb second;
   auto r2 = Client::open({.url = second.url(), .sync_url = sqld.url(), .read_your_writes = false});
@@ -514,10 +514,10 @@ TEST(SqldReplicaSnapshot, ALogCompactedManyTimesBootstrapsAndSyncsThroughEverySn
   auto fresh = Client::open({.url = new_file.url(), .sync_url = proxy.url(), .read_your_writes = false});
   EXPECT_GE(proxy.calls("Snapshot"), 2) << "a new replica goes through every snapshot file";
   EXPECT_EQ(dump(fresh), dump(p));
-  EXPECT_EQ(std::get<std::string>(fresh.execute("PRAGMA integrity_check").rows.at(0).at(0)), "ok");
+  EXPECT_EQ(std::get<std::string>(fresh.execute("SELECT * FROM pragma_integrity_check").rows.at(0).at(0)), "ok");
   old_replica.sync();
   EXPECT_EQ(dump(old_replica), dump(p));
-  EXPECT_EQ(std::get<std::string>(old_replica.execute("PRAGMA integrity_check").rows.at(0).at(0)), "ok");
+  EXPECT_EQ(std::get<std::string>(old_replica.execute("SELECT * FROM pragma_integrity_check").rows.at(0).at(0)), "ok");
   // Right after a compacting commit (sqld may still be writing that snapshot).
   write_round(p, 7, 400);
   fresh.sync();
@@ -547,7 +547,7 @@ TEST(SqldReplicaSnapshot, ASnapshotStillBeingWrittenIsAskedAgain) {
   r.sync();
   EXPECT_GE(proxy.calls("Snapshot") - before, 3);
   EXPECT_EQ(dump(r), dump(p));
-  EXPECT_EQ(std::get<std::string>(r.execute("PRAGMA integrity_check").rows.at(0).at(0)), "ok");
+  EXPECT_EQ(std::get<std::string>(r.execute("SELECT * FROM pragma_integrity_check").rows.at(0).at(0)), "ok");
   // A snapshot that never comes: a bounded wait, then an error that says what happened.
   proxy.control("/_fault?mode=snapshot_not_found&n=1000");
   libsql::detail::LibsqlGrpcPuller puller({.sync_url = proxy.url(), .snapshot_wait = std::chrono::milliseconds(300)});
