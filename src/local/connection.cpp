@@ -203,10 +203,14 @@ void apply_encryption_key(sqlite3* db, const std::string& key) {
 #else
   (void)db;
   (void)key;
-  throw make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
-                   "encryptionKey needs SQLite3 Multiple Ciphers; this build "
-                   "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
+  throw encryption_not_built_error();
 #endif
+}
+
+Error encryption_not_built_error() {
+  return make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
+                    "encryptionKey needs SQLite3 Multiple Ciphers; this build "
+                    "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
 }
 
 /// A wrong key and an unencrypted file opened with a key look alike to SQLite (page 1 does not

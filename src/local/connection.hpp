@@ -22,6 +22,16 @@ Error sqlite_error(sqlite3* db, int rc);
 /// connection that has not read its file yet; the key goes through sqlite3_key_v2, never into
 /// SQL text or a message. Throws Error (ENCRYPTION_NOT_SUPPORTED on a system-SQLite build).
 void apply_encryption_key(sqlite3* db, const std::string& key);
+/// True when this build can encrypt (SQLite3 Multiple Ciphers, not the system SQLite library).
+[[nodiscard]] constexpr bool encryption_built_in() noexcept {
+#if defined(LIBSQL_HAS_ENCRYPTION) && LIBSQL_HAS_ENCRYPTION
+  return true;
+#else
+  return false;
+#endif
+}
+/// ENCRYPTION_NOT_SUPPORTED: an encryptionKey given to a build on the system SQLite library.
+Error encryption_not_built_error();
 /// `e` with a hint when it is SQLITE_NOTADB on a file opened with a key (names no key byte).
 Error with_key_hint(const Error& e, bool has_key);
 

@@ -445,13 +445,7 @@ std::shared_ptr<LocalEngine> LocalEngine::open(const ParsedUrl& url, const Confi
   if (config.inline_max_time) timing.max_time = *config.inline_max_time;
   // encryptionKey: applied by Connection::open on every connection of a file (SQLite3 Multiple
   // Ciphers). A build on the system SQLite library has no encryption: refused, whatever the URL.
-#if !(defined(LIBSQL_HAS_ENCRYPTION) && LIBSQL_HAS_ENCRYPTION)
-  if (!config.encryption_key.empty()) {
-    throw make_error(ErrorKind::Misuse, "ENCRYPTION_NOT_SUPPORTED",
-                     "encryptionKey needs SQLite3 Multiple Ciphers; this build "
-                     "links the system SQLite library (LIBSQL_SYSTEM_SQLITE=ON)");
-  }
-#endif
+  if (!encryption_built_in() && !config.encryption_key.empty()) throw encryption_not_built_error();
   if (url.memory) {
     std::vector<std::unique_ptr<Connection>> one;
     one.push_back(Connection::open(":memory:", ConnectionRole::Memory, config));
