@@ -696,22 +696,12 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
       reply.closed = true;
       return deliver(done, Outcome<StreamReply>(std::move(reply)));
     }
-    std::uint64_t gen = gen_;
-    if (gen == 0) {
-      auto s = core.socket_for_new_stream();
-      if (auto* e = std::get_if<Error>(&s)) {
-        closed_ = true;
-        return deliver(done, Outcome<StreamReply>(*e));
-      }
-      if (std::holds_alternative<std::monostate>(s)) {  // a socket is being opened: again then
-        auto self = shared_from_this();
-        WsHrana::Core* core_ptr = &core;
-        return core.when_socket([self, core_ptr, requests = std::move(requests), done = std::move(done)]() mutable {
-          self->run(*core_ptr, std::move(requests), std::move(done));
-        });
-      }
-      gen = std::get<std::uint64_t>(s);
-    }
+    const auto socket = socket_of_stream(core, done, [&] {
+      return [self = shared_from_this(), core_ptr = &core, requests = std::move(requests),
+              done = std::move(done)]() mutable { self->run(*core_ptr, std::move(requests), std::move(done)); };
+    });
+    if (!socket) return;
+    const std::uint64_t gen = *socket;
     // Statements whose text is stored on the socket go by `sql_id`.
     std::vector<const std::string*> texts;
     for (const auto& r : requests) {
@@ -799,6 +789,25 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
     Callback<StreamReply> callback;
   };
 
+  /// The socket generation this stream runs on; a new stream takes the current socket. Empty
+  /// when the call cannot go on now: the error was delivered to `done`, or a socket is being
+  /// opened and `again()` (which builds the retry, moving the call's state) runs once it is.
+  template <class Again>
+  std::optional<std::uint64_t> socket_of_stream(WsHrana::Core& core, const Callback<StreamReply>& done, Again&& again) {
+    if (gen_ != 0) return gen_;
+    auto s = core.socket_for_new_stream();
+    if (auto* e = std::get_if<Error>(&s)) {
+      closed_ = true;
+      deliver(done, Outcome<StreamReply>(*e));
+      return std::nullopt;
+    }
+    if (std::holds_alternative<std::monostate>(s)) {
+      core.when_socket(std::forward<Again>(again)());
+      return std::nullopt;
+    }
+    return std::get<std::uint64_t>(s);
+  }
+
   void run_cursor(WsHrana::Core& core, std::vector<hrana::Step> steps, Callback<StreamReply> done) {
     if (core.closing()) return deliver(done, Outcome<StreamReply>(client_closed_error()));
     if (gen_ != 0 && !core.alive(gen_)) {
@@ -806,22 +815,12 @@ class WsStream final : public HranaStream, public std::enable_shared_from_this<W
       return deliver(done, Outcome<StreamReply>(stream_lost_error()));
     }
     if (closed_) return deliver(done, Outcome<StreamReply>(transaction_closed_error()));
-    std::uint64_t gen = gen_;
-    if (gen == 0) {
-      auto s = core.socket_for_new_stream();
-      if (auto* e = std::get_if<Error>(&s)) {
-        closed_ = true;
-        return deliver(done, Outcome<StreamReply>(*e));
-      }
-      if (std::holds_alternative<std::monostate>(s)) {  // a socket is being opened: again then
-        auto self = shared_from_this();
-        WsHrana::Core* core_ptr = &core;
-        return core.when_socket([self, core_ptr, steps = std::move(steps), done = std::move(done)]() mutable {
-          self->run_cursor(*core_ptr, std::move(steps), std::move(done));
-        });
-      }
-      gen = std::get<std::uint64_t>(s);
-    }
+    const auto socket = socket_of_stream(core, done, [&] {
+      return [self = shared_from_this(), core_ptr = &core, steps = std::move(steps),
+              done = std::move(done)]() mutable { self->run_cursor(*core_ptr, std::move(steps), std::move(done)); };
+    });
+    if (!socket) return;
+    const std::uint64_t gen = *socket;
     if (core.version.load() < 3) {
       // hrana2 has no cursors: the batch goes whole, and sqld's response limit stands.
       std::vector<Request> reqs;
