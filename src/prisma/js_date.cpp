@@ -1,7 +1,6 @@
 #include "prisma/js_date.hpp"
 
 #include <cmath>
-#include <cstdio>
 
 namespace libsql::prisma {
 namespace {

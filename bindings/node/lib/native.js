@@ -75,7 +75,7 @@ const scalarTypeCodes = new Map(Object.entries(native.scalarTypeCodes))
 const unknownType = scalarTypeCodes.get('unknown')
 let typeCodes = new Uint8Array(1024)
 function argTypeCodes(argTypes) {
-  if (!Array.isArray(argTypes) || argTypes.length === 0) return argTypes
+  if (!Array.isArray(argTypes) || argTypes.length === 0) return undefined
   const n = argTypes.length
   if (n > typeCodes.length) typeCodes = new Uint8Array(Math.max(n, 2 * typeCodes.length))
   for (let i = 0; i < n; i++) {

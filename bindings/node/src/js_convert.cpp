@@ -138,31 +138,18 @@ prisma::Query decode_query(const Napi::CallbackInfo& info, std::size_t first) {
   } else if (!info[first + 1].IsUndefined() && !info[first + 1].IsNull()) {
     throw Napi::TypeError::New(info.Env(), "query.args must be an array");
   }
+  // The argument types as native.js argTypeCodes packs them: one ScalarType code per argument
+  // in a Uint8Array (anything else: no types).
   if (info[first + 2].IsTypedArray()) {
-    // The packed form (native.js argTypeCodes): one ScalarType code per argument.
     auto codes = info[first + 2].As<Napi::TypedArray>();
-    if (codes.TypedArrayType() != napi_uint8_array) {
-      throw Napi::TypeError::New(info.Env(), "query.argTypes must be an array or a Uint8Array");
-    }
-    const auto* p = static_cast<const std::uint8_t*>(codes.ArrayBuffer().Data()) + codes.ByteOffset();
-    const std::size_t n = codes.ByteLength();
-    q.arg_types.reserve(n);
-    constexpr auto kLast = static_cast<std::uint8_t>(prisma::ScalarType::Unknown);
-    for (std::size_t i = 0; i < n; ++i) {
-      q.arg_types.push_back(static_cast<prisma::ScalarType>(p[i] <= kLast ? p[i] : kLast));
-    }
-  } else if (info[first + 2].IsArray()) {
-    auto types = info[first + 2].As<Napi::Array>();
-    const uint32_t n = types.Length();
-    q.arg_types.reserve(n);
-    for (uint32_t i = 0; i < n; ++i) {
-      Napi::Value t = types.Get(i);
-      std::string name;
-      if (t.IsObject()) {
-        Napi::Value st = t.As<Napi::Object>().Get("scalarType");
-        if (st.IsString()) name = st.As<Napi::String>().Utf8Value();
+    if (codes.TypedArrayType() == napi_uint8_array) {
+      const auto* p = static_cast<const std::uint8_t*>(codes.ArrayBuffer().Data()) + codes.ByteOffset();
+      const std::size_t n = codes.ByteLength();
+      q.arg_types.reserve(n);
+      constexpr auto kLast = static_cast<std::uint8_t>(prisma::ScalarType::Unknown);
+      for (std::size_t i = 0; i < n; ++i) {
+        q.arg_types.push_back(static_cast<prisma::ScalarType>(p[i] <= kLast ? p[i] : kLast));
       }
-      q.arg_types.push_back(prisma::parse_scalar_type(name));
     }
   }
   return q;
